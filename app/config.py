@@ -1,0 +1,49 @@
+"""Settings, read from the environment so that the same code runs on embedded and production servers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass
+class Config:
+    MONGODB_URI: str = field(
+        default_factory=lambda: _env("MONGODB_URI", "mongodb://127.0.0.1:27017/doorstep?retryWrites=false")
+    )
+    S3_ENDPOINT_URL: str = field(default_factory=lambda: _env("S3_ENDPOINT_URL", "http://127.0.0.1:8333"))
+    S3_BUCKET: str = field(default_factory=lambda: _env("S3_BUCKET", "doorstep"))
+    S3_ACCESS_KEY: str = field(default_factory=lambda: _env("S3_ACCESS_KEY", ""))
+    S3_SECRET_KEY: str = field(default_factory=lambda: _env("S3_SECRET_KEY", ""))
+    S3_REGION: str = field(default_factory=lambda: _env("S3_REGION", "us-east-1"))
+    REDIS_URL: str = field(default_factory=lambda: _env("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    SECRET_KEY: str = field(default_factory=lambda: _env("SECRET_KEY", "dev-only-change-me"))
+    QUEUE_PREFIX: str = field(default_factory=lambda: _env("QUEUE_PREFIX", "doorstep"))
+    TOKEN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("TOKEN_TTL_SECONDS", "28800")))
+    PRESIGN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("PRESIGN_TTL_SECONDS", "300")))
+    MAX_UPLOAD_BYTES: int = field(
+        default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
+    )
+    MAX_IMAGE_PIXELS: int = field(default_factory=lambda: int(_env("MAX_IMAGE_PIXELS", str(40_000_000))))
+    LOGIN_MAX_FAILURES: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
+    LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
+    FORMS_DIR: str = field(
+        default_factory=lambda: _env("FORMS_DIR", os.path.join(os.path.dirname(__file__), "..", "forms"))
+    )
+
+    # flask-smorest / OpenAPI
+    API_TITLE: str = "Doorstep 入户核查 API"
+    API_VERSION: str = "v1"
+    OPENAPI_VERSION: str = "3.0.3"
+    OPENAPI_URL_PREFIX: str = "/"
+    OPENAPI_JSON_PATH: str = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH: str = "/docs"
+    OPENAPI_SWAGGER_UI_URL: str = "/docs-assets/"
+    TESTING: bool = False
+
+    def as_flask(self) -> dict:
+        return {k: v for k, v in asdict(self).items()}

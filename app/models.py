@@ -1,0 +1,3 @@
+"""Every Document the app stores, for index creation and test clean-up."""
+
+ALL_DOCUMENTS: list = []

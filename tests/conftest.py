@@ -1,0 +1,87 @@
+"""Test harness: real embedded servers for the session, a clean database and Redis per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+from mongoengine.connection import get_db
+
+from app import create_app
+from app.config import Config
+from scripts.services import EmbeddedServices
+from workers.runtime import build_worker
+
+
+@pytest.fixture(scope="session")
+def servers():
+    """MongoDB-wire, S3 and Redis started from their pip packages, with throwaway data."""
+    run_dir = Path(tempfile.mkdtemp(prefix="doorstep-test-"))
+    services = EmbeddedServices(run_dir)
+    env = services.start()
+    yield services, env
+    services.stop()
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def config(servers) -> Config:
+    _, env = servers
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    cfg = Config(**{k: v for k, v in env.items() if k in Config.__dataclass_fields__})
+    cfg.MONGODB_URI = env["MONGODB_URI"].replace("/doorstep?", f"/doorstep_test_{worker_id}?")
+    cfg.SECRET_KEY = "test-secret-" + uuid.uuid4().hex
+    cfg.QUEUE_PREFIX = f"test-{worker_id}"
+    cfg.TESTING = True
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def session_app(config):
+    app = create_app(config)
+    app.config["TESTING"] = True
+    with app.app_context():
+        app.extensions["store"].ensure_bucket()
+    return app
+
+
+@pytest.fixture
+def app(session_app):
+    """The app with an empty database (indexes kept) and empty queues."""
+    db = get_db()
+    for name in db.list_collection_names():
+        db[name].delete_many({})
+    session_app.extensions["queue"].connection.flushdb()
+    with session_app.app_context():
+        yield session_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["store"]
+
+
+@pytest.fixture
+def queue(app):
+    return app.extensions["queue"]
+
+
+@pytest.fixture
+def run_worker(app):
+    """Run the real rq worker in burst mode until the queues are empty; returns it for inspection."""
+
+    def _run():
+        worker = build_worker(app, simple=True, name=f"test-{uuid.uuid4().hex[:8]}")
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+        return worker
+
+    return _run

@@ -1,0 +1,54 @@
+"""The one wrapper through which jobs enter the app context, and the services jobs may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from rq import SimpleWorker, Worker
+
+from app.queue import JobQueue
+from app.storage import ObjectStore
+
+
+@dataclass(frozen=True)
+class Services:
+    store: ObjectStore
+    queue: JobQueue
+
+
+def services() -> Services:
+    """What a job needs from the app, read once inside the app context the worker set up."""
+    ext = current_app.extensions
+    return Services(store=ext["store"], queue=ext["queue"])
+
+
+class AppContextMixin:
+    """Runs every job inside `app.app_context()`; the app is built once per worker process."""
+
+    app: Flask
+
+    def perform_job(self, job, queue):
+        with self.app.app_context():
+            return super().perform_job(job, queue)
+
+
+class AppWorker(AppContextMixin, Worker):
+    def __init__(self, *args, app: Flask, **kwargs):
+        self.app = app
+        super().__init__(*args, **kwargs)
+
+
+class AppSimpleWorker(AppContextMixin, SimpleWorker):
+    """In-process worker (no fork), for tests and drills in burst mode."""
+
+    def __init__(self, *args, app: Flask, **kwargs):
+        self.app = app
+        super().__init__(*args, **kwargs)
+
+
+def build_worker(app: Flask, *, simple: bool = False, name: str | None = None) -> Worker:
+    queue: JobQueue = app.extensions["queue"]
+    cls = AppSimpleWorker if simple else AppWorker
+    queues = [queue.queue(n) for n in ("checks", "images", "default")]
+    return cls(queues, connection=queue.connection, app=app, name=name)
