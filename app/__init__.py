@@ -6,6 +6,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from app import db
+from app.auth.access import register_authentication
 from app.cli import cli_group
 from app.config import Config
 from app.errors import register_error_handlers
@@ -13,6 +14,7 @@ from app.extensions import api
 from app.queue import JobQueue
 from app.routes import BLUEPRINTS
 from app.storage import ObjectStore
+from app.users import passwords
 
 
 def create_app(
@@ -24,6 +26,7 @@ def create_app(
     app.config.from_mapping(config.as_flask())
     app.config["DOORSTEP"] = config
     register_services(app, config, store, queue)
+    register_authentication(app)
     register_api(app)
     register_error_handlers(app)
     register_docs_assets(app)
@@ -33,6 +36,7 @@ def create_app(
 
 def register_services(app: Flask, config: Config, store: ObjectStore | None, queue: JobQueue | None) -> None:
     db.connect(config.MONGODB_URI)
+    passwords.configure(config.PASSWORD_HASH_PROFILE)
     app.extensions["store"] = store or ObjectStore.from_config(config)
     app.extensions["queue"] = queue or JobQueue.from_url(config.REDIS_URL, config.QUEUE_PREFIX)
 

@@ -1,18 +1,36 @@
-"""`doorstep ...` (also `flask --app app doorstep ...`): set-up and operations commands."""
+"""`doorstep ...` (also `flask --app app doorstep ...`): set-up and operations commands.
+
+Commands act as the system principal and write to the audit log like any other actor.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from tqdm import tqdm
 
 from app import db
+from app.areas.service import load_areas
+from app.auth.principal import SYSTEM
+from app.errors import DoorstepError
+from app.households.importer import import_households
 from app.models import ALL_DOCUMENTS
+from app.users.service import create_user
 
 
 @click.group("doorstep")
 def cli_group() -> None:
     """Doorstep operations."""
+
+
+def _fail(err: DoorstepError) -> None:
+    click.echo(f"error: {err.message}", err=True)
+    for key, value in err.details.items():
+        click.echo(f"  {key}: {value}", err=True)
+    raise SystemExit(1)
 
 
 @cli_group.command("init")
@@ -22,3 +40,51 @@ def init_command() -> None:
     db.ensure_indexes(ALL_DOCUMENTS)
     current_app.extensions["store"].ensure_bucket()
     click.echo("indexes and bucket ready")
+
+
+@cli_group.command("load-areas")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def load_areas_command(path: Path) -> None:
+    """Load an area tree from a CSV or XLSX table with columns 区划代码 (code) and 名称 (name)."""
+    try:
+        with path.open("rb") as stream:
+            click.echo(load_areas(SYSTEM, stream, path.name))
+    except DoorstepError as err:
+        _fail(err)
+
+
+@cli_group.command("import-households")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_households_command(path: Path) -> None:
+    """Import households from CSV or XLSX (Chinese headers accepted); all rows or none."""
+    try:
+        with path.open("rb") as stream, tqdm(desc="rows checked", unit=" rows") as bar:
+            result = import_households(SYSTEM, stream, path.name, progress=bar.update)
+    except DoorstepError as err:
+        _fail(err)
+    click.echo(result)
+
+
+@cli_group.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["cadre", "verifier", "supervisor", "admin"]))
+@click.option("--area", "areas", multiple=True, required=True, help="area code; repeat for several")
+@click.option("--name", "display_name", default="")
+@click.password_option()
+@with_appcontext
+def create_user_command(username, role, areas, display_name, password) -> None:
+    """Create a user (e.g. the first admin)."""
+    try:
+        user = create_user(
+            SYSTEM,
+            username=username,
+            password=password,
+            role=role,
+            area_codes=list(areas),
+            display_name=display_name,
+        )
+    except DoorstepError as err:
+        _fail(err)
+    click.echo(f"created {user.username} ({user.role}) id={user.id}")

@@ -31,6 +31,7 @@ class Config:
     MAX_IMAGE_PIXELS: int = field(default_factory=lambda: int(_env("MAX_IMAGE_PIXELS", str(40_000_000))))
     LOGIN_MAX_FAILURES: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
     LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
+    PASSWORD_HASH_PROFILE: str = field(default_factory=lambda: _env("PASSWORD_HASH_PROFILE", "standard"))
     FORMS_DIR: str = field(
         default_factory=lambda: _env("FORMS_DIR", os.path.join(os.path.dirname(__file__), "..", "forms"))
     )

@@ -1,3 +1,8 @@
 """Every Document the app stores, for index creation and test clean-up."""
 
-ALL_DOCUMENTS: list = []
+from app.areas.models import Area
+from app.audit.models import AuditEvent
+from app.households.models import Household
+from app.users.models import User
+
+ALL_DOCUMENTS: list = [Area, Household, User, AuditEvent]

@@ -1,9 +1,19 @@
 """Every blueprint and where it is mounted: the API's table of contents."""
 
+from app.areas.api import blp as areas_blp
+from app.audit.api import blp as audit_blp
+from app.auth.api import blp as auth_blp
 from app.health.api import blp as health_blp
+from app.households.api import blp as households_blp
+from app.users.api import blp as users_blp
 
 API = "/api/v1"
 
 BLUEPRINTS = [
     (health_blp, ""),
+    (auth_blp, API + "/auth"),
+    (areas_blp, API + "/areas"),
+    (users_blp, API + "/users"),
+    (households_blp, API + "/households"),
+    (audit_blp, API + "/audit"),
 ]

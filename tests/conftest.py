@@ -37,6 +37,7 @@ def config(servers) -> Config:
     cfg.SECRET_KEY = "test-secret-" + uuid.uuid4().hex
     cfg.QUEUE_PREFIX = f"test-{worker_id}"
     cfg.TESTING = True
+    cfg.PASSWORD_HASH_PROFILE = "fast"
     return cfg
 
 

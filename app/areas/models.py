@@ -1,0 +1,34 @@
+"""Administrative areas, stored with their ancestor path so subtree queries hit one multikey index."""
+
+from __future__ import annotations
+
+from mongoengine import Document, IntField, ListField, QuerySet, StringField
+
+from app.areas.codes import LEVELS
+
+
+class AreaQuerySet(QuerySet):
+    def within(self, code: str) -> AreaQuerySet:
+        return self.filter(path=code)
+
+    def children_of(self, code: str) -> AreaQuerySet:
+        return self.filter(parent=code)
+
+
+class Area(Document):
+    code = StringField(required=True, unique=True, regex=r"^\d{12}(\d{3})?$")
+    name = StringField(required=True, max_length=100)
+    level = StringField(required=True, choices=LEVELS)
+    depth = IntField(required=True)
+    parent = StringField()
+    path = ListField(StringField(), required=True)  # ancestor codes, root first, self last
+
+    meta = {
+        "collection": "areas",
+        "queryset_class": AreaQuerySet,
+        "indexes": ["path", "parent", "level"],
+    }
+
+    @property
+    def area_path(self) -> list[str]:
+        return self.path

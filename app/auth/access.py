@@ -1,0 +1,48 @@
+"""Authentication in one place: every /api/v1 request except the token endpoint needs a bearer token."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+
+from app.auth.principal import Principal
+from app.auth.tokens import TokenSigner
+from app.errors import AccountDisabled, Unauthenticated
+from app.users.service import principal_for, user_for_token
+
+PUBLIC_ENDPOINTS = {"auth.TokenView", "health.healthz", "health.readyz", "docs_assets", "static"}
+
+
+def signer() -> TokenSigner:
+    cfg = current_app.config["DOORSTEP"]
+    return TokenSigner(cfg.SECRET_KEY, cfg.TOKEN_TTL_SECONDS)
+
+
+def client_ip() -> str | None:
+    return request.headers.get("X-Real-IP") or request.remote_addr
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+def _authenticate() -> None:
+    if not request.path.startswith("/api/") or request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated()
+    user_id, version = signer().read(token.strip())
+    user = user_for_token(user_id, version)
+    if user is None:
+        raise Unauthenticated("令牌已失效 Token revoked")
+    if not user.active:
+        raise AccountDisabled()
+    g.principal = principal_for(user, client_ip(), request.headers.get("User-Agent"))
+
+
+def register_authentication(app: Flask) -> None:
+    app.before_request(_authenticate)

@@ -1,0 +1,35 @@
+"""Who may do what: the one table of role permissions. Area scoping is separate (see principal.py)."""
+
+from __future__ import annotations
+
+ROLES = ("cadre", "verifier", "supervisor", "admin")
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "areas.read": frozenset(ROLES),
+    "areas.write": frozenset({"admin"}),
+    "users.read": frozenset({"supervisor", "admin"}),
+    "users.write": frozenset({"supervisor", "admin"}),
+    "households.read": frozenset(ROLES),
+    "households.write": frozenset({"supervisor", "admin"}),
+    "households.see_id_number": frozenset({"supervisor", "admin"}),
+    "households.see_phone": frozenset({"cadre", "supervisor", "admin"}),
+    "forms.read": frozenset(ROLES),
+    "visits.read": frozenset(ROLES),
+    "visits.submit": frozenset({"cadre"}),
+    "visits.review": frozenset({"verifier"}),
+    "reports.read": frozenset({"verifier", "supervisor", "admin"}),
+    "samples.write": frozenset({"supervisor", "admin"}),
+    "samples.read": frozenset({"supervisor", "admin"}),
+    "audit.read": frozenset({"supervisor", "admin"}),
+    "rectification.write": frozenset({"verifier", "supervisor", "admin"}),
+}
+
+# Roles a user of each role may create or change (always within their own areas).
+MANAGEABLE_ROLES: dict[str, frozenset[str]] = {
+    "admin": frozenset(ROLES),
+    "supervisor": frozenset({"cadre", "verifier", "supervisor"}),
+}
+
+
+def allowed(role: str, permission: str) -> bool:
+    return role in PERMISSIONS[permission]

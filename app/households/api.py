@@ -1,0 +1,52 @@
+"""Households: list, read, create, change, import."""
+
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.access import current_principal
+from app.households import service
+from app.households.importer import import_households
+from app.households.schemas import HouseholdIn, HouseholdOut, HouseholdPatch, HouseholdQuery
+from app.pagination import PAGE, QuerySetPage
+from app.uploads import uploaded_file
+
+blp = Blueprint("households", __name__, description="建档立卡户 Households")
+
+
+@blp.route("")
+class HouseholdsView(MethodView):
+    @blp.arguments(HouseholdQuery, location="query")
+    @blp.response(200, HouseholdOut(many=True))
+    @blp.paginate(QuerySetPage, **PAGE)
+    def get(self, query):
+        return service.visible_households(current_principal(), **query)
+
+    @blp.arguments(HouseholdIn)
+    @blp.response(201, HouseholdOut)
+    def post(self, data):
+        return service.create_household(current_principal(), data)
+
+
+@blp.route("/import")
+class HouseholdImportView(MethodView):
+    @blp.response(200)
+    @blp.alt_response(422, description="Row errors: errors.errors = {row: {column: [message]}}")
+    def post(self):
+        """Import a CSV or XLSX file (multipart part `file`); all rows or none."""
+        stream, filename = uploaded_file(request)
+        return import_households(current_principal(), stream, filename)
+
+
+@blp.route("/<household_id>")
+class HouseholdView(MethodView):
+    @blp.response(200, HouseholdOut)
+    def get(self, household_id):
+        return service.get_household(current_principal(), household_id)
+
+    @blp.arguments(HouseholdPatch)
+    @blp.response(200, HouseholdOut)
+    def patch(self, changes, household_id):
+        return service.update_household(current_principal(), household_id, changes)

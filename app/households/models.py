@@ -1,0 +1,88 @@
+"""Registered households (建档立卡户) and their members."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    DateField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    ListField,
+    QuerySet,
+    StringField,
+)
+
+CATEGORIES = ("with_labour", "without_labour")
+CATEGORY_LABELS = {"with_labour": "有劳动能力", "without_labour": "无劳动能力"}
+
+# Verification status of a household, moved only through app.households.status.
+STATUSES = (
+    "registered",
+    "visit_submitted",
+    "checked",
+    "has_issues",
+    "verified",
+    "revisit_requested",
+    "rejected",
+)
+
+
+class Member(EmbeddedDocument):
+    name = StringField(required=True, max_length=50)
+    relation = StringField(max_length=20)  # 户主 / 配偶 / 子女 / 父母 ...
+    id_number = StringField(max_length=18)
+    birth_date = DateField()
+    labour_ability = StringField(max_length=30)  # 普通劳动力 / 丧失劳动力 / 无劳动力
+    health = StringField(max_length=30)  # 健康 / 长期慢性病 / 大病 / 残疾
+    schooling = StringField(max_length=30)  # 学前 / 小学 / 初中 / 高中 / 在校生 / 辍学 ...
+
+
+class HouseholdQuerySet(QuerySet):
+    def in_area(self, code: str) -> HouseholdQuerySet:
+        return self.filter(area_path=code)
+
+
+class Household(Document):
+    number = StringField(required=True, unique=True, max_length=40)  # 户编号
+    village_code = StringField(required=True, regex=r"^\d{12}(\d{3})?$")
+    area_path = ListField(StringField(), required=True)  # province .. village, for scoping
+    head_name = StringField(required=True, max_length=50)
+    id_number = StringField(max_length=18)
+    phone = StringField(max_length=20)
+    address = StringField(max_length=200)
+    lat = FloatField(min_value=-90, max_value=90)
+    lon = FloatField(min_value=-180, max_value=180)
+    category = StringField(choices=CATEGORIES)
+    poverty_causes = ListField(StringField(max_length=30))
+    helper_id = StringField()  # the cadre responsible (帮扶责任人), a User id
+    helper_name = StringField(max_length=50)
+    members = EmbeddedDocumentListField(Member)
+    status = StringField(choices=STATUSES, default="registered")
+    latest_assessment = DictField()
+    latest_visit_id = StringField()
+    verified_visit_id = StringField()
+    import_digest = StringField()  # hash of the imported row, for idempotent re-import
+    version = IntField(default=1)
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+
+    meta = {
+        "collection": "households",
+        "queryset_class": HouseholdQuerySet,
+        "indexes": [
+            "area_path",
+            ("area_path", "status"),
+            "village_code",
+            "helper_id",
+            "id_number",
+            "head_name",
+        ],
+    }
+
+    @property
+    def size(self) -> int:
+        return len(self.members) or 1

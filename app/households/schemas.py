@@ -1,0 +1,99 @@
+"""Household wire schemas. ID and phone numbers are masked on the way out unless the role may see them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from app.auth.access import current_principal
+from app.households.idnumbers import PHONE_RE, is_valid_id, mask_id, mask_phone
+from app.households.models import CATEGORIES, STATUSES
+from app.users.schemas import AREA_CODE
+
+
+def _shown(permission: str, mask):
+    def get(obj, attr):
+        value = obj[attr] if isinstance(obj, dict) else getattr(obj, attr, None)
+        return value if current_principal().can(permission) else mask(value)
+
+    return get
+
+
+class MemberOut(Schema):
+    name = fields.String()
+    relation = fields.String()
+    id_number = fields.Function(lambda m: _shown("households.see_id_number", mask_id)(m, "id_number"))
+    birth_date = fields.Date()
+    labour_ability = fields.String()
+    health = fields.String()
+    schooling = fields.String()
+
+
+class HouseholdOut(Schema):
+    id = fields.String()
+    number = fields.String()
+    village_code = fields.String()
+    area_path = fields.List(fields.String())
+    head_name = fields.String()
+    id_number = fields.Function(lambda h: _shown("households.see_id_number", mask_id)(h, "id_number"))
+    phone = fields.Function(lambda h: _shown("households.see_phone", mask_phone)(h, "phone"))
+    address = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    category = fields.String()
+    poverty_causes = fields.List(fields.String())
+    helper_id = fields.String()
+    helper_name = fields.String()
+    members = fields.List(fields.Nested(MemberOut))
+    status = fields.String()
+    latest_assessment = fields.Dict()
+    latest_visit_id = fields.String()
+    verified_visit_id = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class MemberIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    relation = fields.String(validate=validate.Length(max=20))
+    id_number = fields.String()
+    birth_date = fields.Date()
+    labour_ability = fields.String()
+    health = fields.String()
+    schooling = fields.String()
+
+    @validates("id_number")
+    def _id(self, value, **_):
+        if value and not is_valid_id(value):
+            raise ValidationError("身份证号无效 Invalid ID number")
+
+
+class HouseholdPatch(Schema):
+    village_code = fields.String(validate=AREA_CODE)
+    head_name = fields.String(validate=validate.Length(min=1, max=50))
+    id_number = fields.String()
+    phone = fields.String(validate=validate.Regexp(PHONE_RE, error="电话号码无效 Invalid phone number"))
+    address = fields.String(validate=validate.Length(max=200))
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    category = fields.String(validate=validate.OneOf(CATEGORIES))
+    poverty_causes = fields.List(fields.String())
+    helper = fields.String(metadata={"description": "cadre username or user id"})
+    members = fields.List(fields.Nested(MemberIn))
+
+    @validates("id_number")
+    def _id(self, value, **_):
+        if value and not is_valid_id(value):
+            raise ValidationError("身份证号无效 Invalid ID number")
+
+
+class HouseholdIn(HouseholdPatch):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    village_code = fields.String(required=True, validate=AREA_CODE)
+    head_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class HouseholdQuery(Schema):
+    area = fields.String(validate=AREA_CODE)
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    q = fields.String(metadata={"description": "户编号, 身份证号 or the start of the head's name"})
+    helper_id = fields.String()

@@ -1,0 +1,118 @@
+"""Households: register, change and find them within the caller's areas."""
+
+from __future__ import annotations
+
+from bson import ObjectId
+from mongoengine import NotUniqueError, Q
+
+from app.areas.models import Area
+from app.audit import service as audit
+from app.auth.principal import Principal
+from app.clock import now
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.households.models import Household, Member
+from app.users.models import User
+
+
+def visible_households(
+    principal: Principal,
+    *,
+    area: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    helper_id: str | None = None,
+):
+    principal.require("households.read")
+    query = Household.objects(principal.scope())
+    if area:
+        query = query.in_area(area)
+    if status:
+        query = query.filter(status=status)
+    if helper_id:
+        query = query.filter(helper_id=helper_id)
+    if q:
+        text = q.strip()
+        query = query.filter(Q(number=text) | Q(id_number=text.upper()) | Q(head_name__startswith=text))
+    return query.order_by("number")
+
+
+def get_household(principal: Principal, household_id: str) -> Household:
+    principal.require("households.read")
+    household = Household.objects(id=household_id).first() if ObjectId.is_valid(household_id) else None
+    return principal.check_visible(household)
+
+
+def resolve_village(principal: Principal, village_code: str) -> Area:
+    area = Area.objects(code=village_code).first()
+    if area is None or area.level not in ("village", "hamlet"):
+        raise ValidationFailed(errors={"village_code": [f"村 {village_code} 不存在 Unknown village"]})
+    if not principal.covers(area.path):
+        raise Forbidden(f"村 {village_code} 不在您的管辖范围 Village outside your areas")
+    return area
+
+
+def resolve_helper(principal: Principal, helper: str | None) -> User | None:
+    """A helper is a cadre, given by user id or username, inside the caller's areas."""
+    if not helper:
+        return None
+    query = Q(id=helper) if ObjectId.is_valid(helper) else Q(username=helper)
+    user = User.objects(query).first()
+    if user is None or user.role != "cadre" or not principal.covers(user.area_paths):
+        raise ValidationFailed(errors={"helper": [f"帮扶责任人 {helper} 不存在 Unknown cadre"]})
+    return user
+
+
+def create_household(principal: Principal, data: dict) -> Household:
+    principal.require("households.write")
+    area = resolve_village(principal, data["village_code"])
+    helper = resolve_helper(principal, data.pop("helper", None) or data.pop("helper_id", None))
+    stamp = now()
+    household = Household(
+        **{k: v for k, v in data.items() if k != "members"},
+        members=[Member(**m) for m in data.get("members", [])],
+        area_path=area.path,
+        helper_id=str(helper.id) if helper else None,
+        helper_name=(helper.display_name or helper.username) if helper else None,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    try:
+        household.save()
+    except NotUniqueError as err:
+        raise Conflict(f"户编号 {data['number']} 已存在 Household number exists", field="number") from err
+    audit.record(
+        principal,
+        "household.create",
+        "household",
+        str(household.id),
+        household.area_path,
+        number=household.number,
+    )
+    return household
+
+
+def update_household(principal: Principal, household_id: str, changes: dict) -> Household:
+    principal.require("households.write")
+    household = get_household(principal, household_id)
+    if "village_code" in changes:
+        household.area_path = resolve_village(principal, changes["village_code"]).path
+    if "helper" in changes or "helper_id" in changes:
+        helper = resolve_helper(principal, changes.pop("helper", None) or changes.pop("helper_id", None))
+        household.helper_id = str(helper.id) if helper else None
+        household.helper_name = (helper.display_name or helper.username) if helper else None
+    if "members" in changes:
+        household.members = [Member(**m) for m in changes.pop("members")]
+    for name, value in changes.items():
+        setattr(household, name, value)
+    household.updated_at = now()
+    household.version += 1
+    household.save()
+    audit.record(
+        principal,
+        "household.update",
+        "household",
+        str(household.id),
+        household.area_path,
+        fields=sorted(changes),
+    )
+    return household

@@ -1,0 +1,1 @@
+"""Photo and signature handling: the upload gate, EXIF, thumbnails, perceptual hashes, test images."""

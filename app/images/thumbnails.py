@@ -1,0 +1,39 @@
+"""JPEG thumbnails for review screens: upright, flattened on white, no EXIF (so no GPS leaks)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, ImageOps
+
+from app.images.inspect import Source, open_source
+
+THUMBNAIL_SIZES = (240, 1024)
+"""Longest side in pixels: list views use 240, the review screen 1024."""
+
+THUMBNAIL_QUALITY = 80
+
+
+def make_thumbnail(source: Source, max_side: int) -> bytes:
+    """A JPEG whose longest side is at most `max_side`, with EXIF orientation applied.
+
+    Call only on sources `inspect_image` accepted; this does not re-check limits.
+    """
+    with open_source(source) as fp, Image.open(fp) as img:
+        if img.format == "JPEG":
+            img.draft("RGB", (max_side, max_side))  # let libjpeg downscale by 1/2..1/8 while decoding
+        upright = ImageOps.exif_transpose(img)
+        upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        rgb = flatten_on_white(upright)
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def flatten_on_white(img: Image.Image) -> Image.Image:
+    """RGB with any transparency composited over white (signatures are ink on a transparent PNG)."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return img.convert("RGB")

@@ -1,0 +1,29 @@
+"""Users: cadres, verifiers, supervisors and admins, each with one or more area codes."""
+
+from __future__ import annotations
+
+from mongoengine import BooleanField, DateTimeField, Document, IntField, ListField, StringField
+
+from app.auth.permissions import ROLES
+
+
+class User(Document):
+    username = StringField(required=True, unique=True, regex=r"^[A-Za-z0-9_.\-]{3,40}$")
+    display_name = StringField(max_length=50)
+    phone = StringField(max_length=20)
+    role = StringField(required=True, choices=ROLES)
+    area_codes = ListField(StringField(regex=r"^\d{12}(\d{3})?$"))
+    area_paths = ListField(StringField())  # every ancestor of every area code, for scoping users
+    password_hash = StringField(required=True)
+    active = BooleanField(default=True)
+    token_version = IntField(default=1)  # bump to revoke every token issued so far
+    failed_logins = IntField(default=0)
+    locked_until = DateTimeField()
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+
+    meta = {"collection": "users", "indexes": ["area_paths", "role"]}
+
+    @property
+    def area_path(self) -> list[str]:
+        return self.area_paths

@@ -1,0 +1,184 @@
+"""Users: create and change within the caller's areas and manageable roles; log in with lock-out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mongoengine import NotUniqueError
+
+from app.areas.codes import ancestors
+from app.areas.models import Area
+from app.audit import service as audit
+from app.auth.permissions import MANAGEABLE_ROLES
+from app.auth.principal import Principal
+from app.clock import now
+from app.errors import (
+    AccountDisabled,
+    AccountLocked,
+    BadCredentials,
+    Conflict,
+    Forbidden,
+    ValidationFailed,
+)
+from app.users import passwords
+from app.users.models import User
+
+
+def principal_for(user: User, ip: str | None = None, user_agent: str | None = None) -> Principal:
+    return Principal(
+        user_id=str(user.id),
+        username=user.username,
+        role=user.role,
+        area_codes=tuple(user.area_codes),
+        ip=ip,
+        user_agent=user_agent,
+        display_name=user.display_name or "",
+    )
+
+
+def _check_areas(principal: Principal, codes: list[str]) -> list[str]:
+    if not codes:
+        raise ValidationFailed(errors={"area_codes": ["至少一个区划 At least one area code"]})
+    found = set(Area.objects(code__in=codes).distinct("code"))
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationFailed(errors={"area_codes": [f"区划不存在 Unknown area: {', '.join(missing)}"]})
+    outside = [c for c in codes if not principal.covers(ancestors(c))]
+    if outside:
+        raise Forbidden(f"区划不在您的管辖范围 Areas outside your scope: {', '.join(outside)}")
+    paths = sorted({a for c in codes for a in ancestors(c)})
+    return paths
+
+
+def _check_role(principal: Principal, role: str) -> None:
+    if role not in MANAGEABLE_ROLES.get(principal.role, ()):
+        raise Forbidden(f"不能管理 {role} 角色 You may not manage {role} users", role=role)
+
+
+def create_user(
+    principal: Principal,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    area_codes: list[str],
+    display_name: str = "",
+    phone: str | None = None,
+) -> User:
+    principal.require("users.write")
+    _check_role(principal, role)
+    if len(password) < passwords.MIN_LENGTH:
+        raise ValidationFailed(errors={"password": [f"至少 {passwords.MIN_LENGTH} 位 At least 8 characters"]})
+    paths = _check_areas(principal, area_codes)
+    stamp = now()
+    user = User(
+        username=username,
+        display_name=display_name,
+        phone=phone,
+        role=role,
+        area_codes=area_codes,
+        area_paths=paths,
+        password_hash=passwords.hash_password(password),
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    try:
+        user.save()
+    except NotUniqueError as err:
+        raise Conflict(f"用户名 {username} 已存在 Username taken", field="username") from err
+    audit.record(
+        principal,
+        "user.create",
+        "user",
+        str(user.id),
+        paths,
+        username=username,
+        role=role,
+        area_codes=area_codes,
+    )
+    return user
+
+
+def visible_users(principal: Principal, role: str | None = None, area: str | None = None):
+    principal.require("users.read")
+    query = User.objects(principal.scope("area_paths"))
+    if role:
+        query = query.filter(role=role)
+    if area:
+        query = query.filter(area_paths=area)
+    return query.order_by("username")
+
+
+def get_user(principal: Principal, user_id: str) -> User:
+    principal.require("users.read")
+    user = User.objects(id=user_id).first() if _is_object_id(user_id) else None
+    return principal.check_visible(user)
+
+
+def update_user(principal: Principal, user_id: str, changes: dict) -> User:
+    principal.require("users.write")
+    user = get_user(principal, user_id)
+    _check_role(principal, user.role)
+    if "role" in changes:
+        _check_role(principal, changes["role"])
+        user.role = changes["role"]
+    if "area_codes" in changes:
+        user.area_paths = _check_areas(principal, changes["area_codes"])
+        user.area_codes = changes["area_codes"]
+    for name in ("display_name", "phone"):
+        if name in changes:
+            setattr(user, name, changes[name])
+    if "active" in changes:
+        user.active = changes["active"]
+        if not user.active:
+            user.token_version += 1
+    if "password" in changes:
+        user.password_hash = passwords.hash_password(changes["password"])
+        user.token_version += 1
+        user.failed_logins = 0
+        user.locked_until = None
+    user.updated_at = now()
+    user.save()
+    shown = {k: v for k, v in changes.items() if k != "password"} | (
+        {"password": "changed"} if "password" in changes else {}
+    )
+    audit.record(principal, "user.update", "user", str(user.id), user.area_paths, changes=shown)
+    return user
+
+
+def authenticate(username: str, password: str, *, max_failures: int, lock_seconds: int) -> User:
+    """The user for these credentials; after `max_failures` wrong passwords the account is locked."""
+    user = User.objects(username=username).first()
+    if user is None:
+        passwords.verify_password(passwords.DUMMY_HASH, password)
+        raise BadCredentials()
+    stamp = now()
+    if user.locked_until and user.locked_until > stamp:
+        raise AccountLocked(retry_after=int((user.locked_until - stamp).total_seconds()) + 1)
+    if not passwords.verify_password(user.password_hash, password):
+        failures = user.failed_logins + 1
+        lock = stamp + timedelta(seconds=lock_seconds) if failures >= max_failures else None
+        User.objects(id=user.id).update_one(
+            set__failed_logins=0 if lock else failures, set__locked_until=lock
+        )
+        if lock:
+            raise AccountLocked(retry_after=lock_seconds)
+        raise BadCredentials()
+    if not user.active:
+        raise AccountDisabled()
+    if user.failed_logins or user.locked_until:
+        User.objects(id=user.id).update_one(set__failed_logins=0, set__locked_until=None)
+    if passwords.needs_rehash(user.password_hash):
+        User.objects(id=user.id).update_one(set__password_hash=passwords.hash_password(password))
+    return user
+
+
+def user_for_token(user_id: str, token_version: int) -> User | None:
+    user = User.objects(id=user_id).first() if _is_object_id(user_id) else None
+    if user is None or user.token_version != token_version:
+        return None
+    return user
+
+
+def _is_object_id(value: str) -> bool:
+    return len(value or "") == 24 and all(c in "0123456789abcdef" for c in value)
