@@ -32,6 +32,11 @@ class Config:
     LOGIN_MAX_FAILURES: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
     LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
     PASSWORD_HASH_PROFILE: str = field(default_factory=lambda: _env("PASSWORD_HASH_PROFILE", "standard"))
+    CHECK_TIME_TOLERANCE_MINUTES: int = field(
+        default_factory=lambda: int(_env("CHECK_TIME_TOLERANCE_MINUTES", "60"))
+    )
+    CHECK_MAX_DISTANCE_M: float = field(default_factory=lambda: float(_env("CHECK_MAX_DISTANCE_M", "500")))
+    SWEEP_STALE_MINUTES: int = field(default_factory=lambda: int(_env("SWEEP_STALE_MINUTES", "30")))
     FORMS_DIR: str = field(
         default_factory=lambda: _env("FORMS_DIR", os.path.join(os.path.dirname(__file__), "..", "forms"))
     )

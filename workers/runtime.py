@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask, current_app
 from rq import SimpleWorker, Worker
 
+from app.checks.evidence import CheckPolicy
 from app.queue import JobQueue
 from app.storage import ObjectStore
+from app.visits.assessment import assess_visit
 
 
 @dataclass(frozen=True)
 class Services:
     store: ObjectStore
     queue: JobQueue
+    forms: object
+    check_policy: CheckPolicy
+    assess: Callable
 
 
 def services() -> Services:
-    """What a job needs from the app, read once inside the app context the worker set up."""
-    ext = current_app.extensions
-    return Services(store=ext["store"], queue=ext["queue"])
+    """What a job needs from the app, read inside the app context the worker set up."""
+    ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
+    policy = CheckPolicy(
+        time_tolerance=timedelta(minutes=cfg.CHECK_TIME_TOLERANCE_MINUTES),
+        max_distance_m=cfg.CHECK_MAX_DISTANCE_M,
+    )
+    return Services(
+        store=ext["store"], queue=ext["queue"], forms=ext["forms"], check_policy=policy, assess=assess_visit
+    )
 
 
 class AppContextMixin:

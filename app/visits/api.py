@@ -1,0 +1,157 @@
+"""Visits from phones: create (JSON or multipart), upload attachments, read and list."""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from app.auth.access import current_principal
+from app.errors import ValidationFailed
+from app.pagination import PAGE, QuerySetPage
+from app.visits import intake as service
+from app.visits.presenter import visit_view, visits_view
+from app.visits.queries import visible_visits
+from app.visits.schemas import VisitIn, VisitOut, VisitQuery
+from app.visits.upload import receive
+
+blp = Blueprint("visits", __name__, description="入户走访 Visits")
+
+
+def _intake() -> service.Intake:
+    ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
+    return service.Intake(
+        store=ext["store"],
+        queue=ext["queue"],
+        forms=ext["forms"],
+        max_bytes=cfg.MAX_UPLOAD_BYTES,
+        max_pixels=cfg.MAX_IMAGE_PIXELS,
+    )
+
+
+def _show(visit) -> dict:
+    ext = current_app.extensions
+    return visit_view(
+        visit,
+        service.attachments_of(visit),
+        ext["forms"].get(visit.form_id, visit.form_version),
+        ext["store"],
+    )
+
+
+def _load_visit(raw) -> dict:
+    try:
+        return VisitIn().load(raw)
+    except ValidationError as err:
+        raise ValidationFailed(errors=err.messages) from err
+
+
+@blp.route("")
+class VisitsView(MethodView):
+    @blp.arguments(VisitQuery, location="query")
+    @blp.response(200, VisitOut(many=True))
+    @blp.paginate(QuerySetPage, **PAGE)
+    def get(self, query):
+        return _ListPage(visible_visits(current_principal(), **query))
+
+    @blp.doc(
+        requestBody={
+            "content": {
+                "application/json": {"schema": VisitIn},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"visit": {"type": "string", "description": "the visit as JSON"}},
+                        "additionalProperties": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "one part per slot",
+                        },
+                    }
+                },
+            }
+        }
+    )
+    @blp.response(201, VisitOut)
+    @blp.alt_response(200, schema=VisitOut, description="a retry of the same submission")
+    @blp.alt_response(409, description="same instance_id, different content")
+    def post(self):
+        """Create a visit; as multipart, with its attachments in the same request."""
+        intake, principal = _intake(), current_principal()
+        if request.mimetype == "multipart/form-data":
+            raw = request.form.get("visit")
+            if not raw:
+                raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
+            try:
+                data = _load_visit(json.loads(raw))
+            except json.JSONDecodeError as err:
+                raise ValidationFailed(errors={"visit": [f"JSON 无效 Invalid JSON: {err}"]}) from err
+        else:
+            data = _load_visit(request.get_json(silent=True) or {})
+        data["instance_id"] = str(data["instance_id"])
+        visit, created = service.create_visit(intake, principal, data)
+        for slot, part in request.files.items():
+            upload = receive(part.stream, max_bytes=intake.max_bytes)
+            try:
+                visit, attached = service.attach(intake, principal, str(visit.id), slot, upload)
+            finally:
+                upload.close()
+            created = created or attached
+        return _show(visit), 201 if created else 200
+
+
+class _ListPage:
+    """Wraps a queryset so the paginator slices the query and the page is rendered with attachments."""
+
+    def __init__(self, query):
+        self.query = query
+
+    def count(self) -> int:
+        return self.query.count()
+
+    def __getitem__(self, item):
+        ext = current_app.extensions
+        return visits_view(list(self.query[item]), ext["forms"], ext["store"])
+
+
+@blp.route("/<visit_id>")
+class VisitView(MethodView):
+    @blp.response(200, VisitOut)
+    def get(self, visit_id):
+        return _show(service.get_visit(current_principal(), visit_id))
+
+
+@blp.route("/<visit_id>/attachments/<path:slot>")
+class AttachmentView(MethodView):
+    @blp.doc(
+        requestBody={
+            "content": {
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
+        parameters=[
+            {"in": "header", "name": "Content-MD5", "schema": {"type": "string"}},
+            {"in": "header", "name": "X-Content-SHA256", "schema": {"type": "string"}},
+        ],
+    )
+    @blp.response(201, VisitOut)
+    @blp.alt_response(200, schema=VisitOut, description="the same bytes again: nothing changed")
+    def put(self, visit_id, slot):
+        """Upload one slot's image as the raw body; retries with the same bytes are harmless."""
+        intake = _intake()
+        upload = receive(
+            request.stream,
+            max_bytes=intake.max_bytes,
+            content_length=request.content_length,
+            content_md5=request.headers.get("Content-MD5"),
+            content_sha256=request.headers.get("X-Content-SHA256"),
+        )
+        try:
+            visit, created = service.attach(intake, current_principal(), visit_id, slot, upload)
+        finally:
+            upload.close()
+        return _show(visit), 201 if created else 200

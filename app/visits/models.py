@@ -1,0 +1,110 @@
+"""Visits (入户核查) and their attachments (photos, signatures, letters)."""
+
+from __future__ import annotations
+
+from mongoengine import (
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    ListField,
+    QuerySet,
+    StringField,
+)
+
+from app.visits.states import STATES
+
+
+class StateChange(EmbeddedDocument):
+    at = DateTimeField(required=True)
+    state = StringField(required=True)
+    actor_id = StringField()
+    actor = StringField()
+    role = StringField()
+    note = StringField()
+
+
+class VisitQuerySet(QuerySet):
+    def in_area(self, code: str) -> VisitQuerySet:
+        return self.filter(area_path=code)
+
+    def awaiting_queue(self) -> VisitQuerySet:
+        """Submitted visits whose checks were never handed to the queue (Redis was down)."""
+        return self.filter(state="submitted", queued_at=None)
+
+
+class Visit(Document):
+    instance_id = StringField(required=True, unique=True)  # client UUID: the idempotency key
+    content_digest = StringField(required=True)
+    form_id = StringField(required=True)
+    form_version = StringField(required=True)
+    household_id = StringField(required=True)
+    household_number = StringField()
+    area_path = ListField(StringField(), required=True)
+    cadre_id = StringField(required=True)
+    cadre = StringField()
+    started_at = DateTimeField(required=True)
+    ended_at = DateTimeField(required=True)
+    lat = FloatField()
+    lon = FloatField()
+    accuracy_m = FloatField()
+    answers = DictField()
+    state = StringField(required=True, choices=STATES, default="receiving")
+    expected_slots = ListField(StringField())  # required slots, from the form version
+    checks = ListField(DictField())
+    assessment = DictField()
+    review = DictField()
+    history = EmbeddedDocumentListField(StateChange)
+    submitted_at = DateTimeField()
+    queued_at = DateTimeField()
+    checked_at = DateTimeField()
+    decided_at = DateTimeField()
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+
+    meta = {
+        "collection": "visits",
+        "queryset_class": VisitQuerySet,
+        "indexes": [
+            ("area_path", "state", "submitted_at"),
+            ("area_path", "-created_at"),
+            ("household_id", "-created_at"),
+            ("state", "queued_at"),
+            "cadre_id",
+        ],
+    }
+
+
+class Attachment(Document):
+    """One stored file for one slot of one visit; (visit_id, slot) is unique."""
+
+    visit_id = StringField(required=True)
+    household_id = StringField(required=True)
+    area_path = ListField(StringField())
+    slot = StringField(required=True)
+    kind = StringField(required=True)  # photo | signature | letter
+    key = StringField(required=True)
+    thumbnails = DictField()  # {"240": key, "1024": key}, filled by the image job
+    sha256 = StringField(required=True)
+    size = IntField(required=True)
+    content_type = StringField(required=True)
+    width = IntField()
+    height = IntField()
+    exif = DictField()
+    phash = StringField()
+    phash_bands = ListField(StringField())
+    uploaded_by = StringField()
+    uploaded_at = DateTimeField(required=True)
+
+    meta = {
+        "collection": "attachments",
+        "indexes": [
+            {"fields": ("visit_id", "slot"), "unique": True},
+            "sha256",
+            "phash_bands",
+            "household_id",
+        ],
+    }

@@ -1,0 +1,84 @@
+"""Turn a visit and its attachments into what clients see, with short-lived presigned URLs."""
+
+from __future__ import annotations
+
+from app.storage import ObjectStore
+from app.visits.models import Attachment, Visit
+
+THUMBNAIL = "240"
+
+
+def attachment_view(slot_spec, attachment: Attachment | None, store: ObjectStore) -> dict:
+    view = {
+        "slot": slot_spec.slot,
+        "kind": slot_spec.kind,
+        "required": slot_spec.required,
+        "label": slot_spec.label_zh,
+        "present": attachment is not None,
+    }
+    if attachment is not None:
+        view |= {
+            "sha256": attachment.sha256,
+            "size": attachment.size,
+            "content_type": attachment.content_type,
+            "width": attachment.width,
+            "height": attachment.height,
+            "exif": attachment.exif or {},
+            "uploaded_at": attachment.uploaded_at,
+            "uploaded_by": attachment.uploaded_by,
+            "url": store.presign(attachment.key),
+            "thumbnail_url": store.presign(attachment.thumbnails[THUMBNAIL])
+            if attachment.thumbnails.get(THUMBNAIL)
+            else None,
+            "preview_url": store.presign(attachment.thumbnails["1024"])
+            if attachment.thumbnails.get("1024")
+            else None,
+        }
+    return view
+
+
+def visit_view(visit: Visit, attachments: dict[str, Attachment], form, store: ObjectStore) -> dict:
+    slots = list(form.attachment_slots)
+    known = {s.slot for s in slots}
+    return {
+        "id": str(visit.id),
+        "instance_id": visit.instance_id,
+        "state": visit.state,
+        "household_id": visit.household_id,
+        "household_number": visit.household_number,
+        "area_code": visit.area_path[-1] if visit.area_path else None,
+        "form_id": visit.form_id,
+        "form_version": visit.form_version,
+        "cadre_id": visit.cadre_id,
+        "cadre": visit.cadre,
+        "started_at": visit.started_at,
+        "ended_at": visit.ended_at,
+        "location": {"lat": visit.lat, "lon": visit.lon, "accuracy_m": visit.accuracy_m},
+        "answers": visit.answers,
+        "attachments": [attachment_view(s, attachments.get(s.slot), store) for s in slots]
+        + [
+            {"slot": a.slot, "kind": a.kind, "present": True, "required": False}
+            for a in attachments.values()
+            if a.slot not in known
+        ],
+        "missing": [s for s in visit.expected_slots if s not in attachments],
+        "checks": visit.checks,
+        "assessment": visit.assessment,
+        "review": visit.review,
+        "created_at": visit.created_at,
+        "submitted_at": visit.submitted_at,
+        "checked_at": visit.checked_at,
+        "decided_at": visit.decided_at,
+        "updated_at": visit.updated_at,
+    }
+
+
+def visits_view(visits: list[Visit], forms, store: ObjectStore) -> list[dict]:
+    """Views for a page of visits, loading all their attachments in one query."""
+    by_visit: dict[str, dict[str, Attachment]] = {}
+    for attachment in Attachment.objects(visit_id__in=[str(v.id) for v in visits]):
+        by_visit.setdefault(attachment.visit_id, {})[attachment.slot] = attachment
+    return [
+        visit_view(v, by_visit.get(str(v.id), {}), forms.get(v.form_id, v.form_version), store)
+        for v in visits
+    ]

@@ -1,0 +1,32 @@
+"""Find visits within the caller's areas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.auth.principal import Principal
+from app.visits.models import Visit
+
+
+def visible_visits(
+    principal: Principal,
+    *,
+    household_id: str | None = None,
+    area: str | None = None,
+    state: str | None = None,
+    since: datetime | None = None,
+    cadre_id: str | None = None,
+):
+    principal.require("visits.read")
+    query = Visit.objects(principal.scope())
+    if household_id:
+        query = query.filter(household_id=household_id)
+    if area:
+        query = query.in_area(area)
+    if state:
+        query = query.filter(state=state)
+    if since:
+        query = query.filter(updated_at__gte=since)
+    if cadre_id:
+        query = query.filter(cadre_id=cadre_id)
+    return query.order_by("-created_at")

@@ -1,0 +1,83 @@
+"""Visit wire schemas: what a phone sends, what clients get back."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+from marshmallow import Schema, fields, validate
+
+from app.visits.states import STATES
+
+# Phones in the field send local time; a time without an offset is read as China Standard Time.
+CST = timezone(timedelta(hours=8))
+
+
+class LocationIn(Schema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy_m = fields.Float(validate=validate.Range(0, 100_000), load_default=None)
+
+
+class VisitIn(Schema):
+    instance_id = fields.UUID(required=True, metadata={"description": "client-generated UUID, the retry key"})
+    form_id = fields.String(required=True)
+    form_version = fields.String(required=True)
+    household_id = fields.String(required=True)
+    started_at = fields.AwareDateTime(required=True, default_timezone=CST)
+    ended_at = fields.AwareDateTime(required=True, default_timezone=CST)
+    location = fields.Nested(LocationIn, load_default=None)
+    answers = fields.Dict(required=True)
+
+
+class AttachmentOut(Schema):
+    slot = fields.String()
+    kind = fields.String()
+    label = fields.String()
+    required = fields.Boolean()
+    present = fields.Boolean()
+    sha256 = fields.String()
+    size = fields.Integer()
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    exif = fields.Dict()
+    uploaded_at = fields.DateTime()
+    uploaded_by = fields.String()
+    url = fields.String(metadata={"description": "presigned, short-lived"})
+    thumbnail_url = fields.String(allow_none=True)
+    preview_url = fields.String(allow_none=True)
+
+
+class VisitOut(Schema):
+    id = fields.String()
+    instance_id = fields.String()
+    state = fields.String()
+    household_id = fields.String()
+    household_number = fields.String()
+    area_code = fields.String()
+    form_id = fields.String()
+    form_version = fields.String()
+    cadre_id = fields.String()
+    cadre = fields.String()
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime()
+    location = fields.Dict()
+    answers = fields.Dict()
+    attachments = fields.List(fields.Nested(AttachmentOut))
+    missing = fields.List(fields.String())
+    checks = fields.List(fields.Dict())
+    assessment = fields.Dict()
+    review = fields.Dict()
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    checked_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class VisitQuery(Schema):
+    household_id = fields.String()
+    area = fields.String()
+    state = fields.String(validate=validate.OneOf(STATES))
+    since = fields.AwareDateTime(default_timezone=CST)
+    cadre_id = fields.String()

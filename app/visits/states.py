@@ -1,0 +1,35 @@
+"""The visit state machine, in one place.
+
+receiving → submitted → checked | has_issues → approved | rejected | revisit_requested
+"""
+
+from __future__ import annotations
+
+from app.errors import AlreadyDecided, InvalidTransition
+
+STATES = ("receiving", "submitted", "checked", "has_issues", "approved", "rejected", "revisit_requested")
+DECIDED = ("approved", "rejected", "revisit_requested")
+REVIEWABLE = ("checked", "has_issues")
+
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "receiving": ("submitted",),
+    "submitted": ("checked", "has_issues"),
+    # re-running the checks (e.g. after an operator re-runs a job) may change the verdict
+    "checked": ("checked", "has_issues", *DECIDED),
+    "has_issues": ("checked", "has_issues", *DECIDED),
+    "approved": (),
+    "rejected": (),
+    "revisit_requested": (),
+}
+
+
+def require_transition(current: str, target: str) -> None:
+    if target in ALLOWED.get(current, ()):
+        return
+    if current in DECIDED:
+        raise AlreadyDecided(state=current)
+    raise InvalidTransition(
+        f"走访状态 {current} 不能变为 {target} Visit in {current} cannot become {target}",
+        current=current,
+        target=target,
+    )
