@@ -11,6 +11,7 @@ from app.cli import cli_group
 from app.config import Config
 from app.errors import register_error_handlers
 from app.extensions import api
+from app.forms import register_forms
 from app.queue import JobQueue
 from app.routes import BLUEPRINTS
 from app.storage import ObjectStore
@@ -25,7 +26,10 @@ def create_app(
     app = Flask(__name__)
     app.config.from_mapping(config.as_flask())
     app.config["DOORSTEP"] = config
+    # multipart visits carry up to 8 slots (plus letters); single uploads are limited in app.visits.upload
+    app.config["MAX_CONTENT_LENGTH"] = 13 * config.MAX_UPLOAD_BYTES
     register_services(app, config, store, queue)
+    register_forms(app)
     register_authentication(app)
     register_api(app)
     register_error_handlers(app)

@@ -5,11 +5,15 @@ Commands act as the system principal and write to the audit log like any other a
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 from tqdm import tqdm
 
 from app import db
@@ -19,6 +23,7 @@ from app.errors import DoorstepError
 from app.households.importer import import_households
 from app.models import ALL_DOCUMENTS
 from app.users.service import create_user
+from app.visits.intake import sweep
 
 
 @click.group("doorstep")
@@ -88,3 +93,38 @@ def create_user_command(username, role, areas, display_name, password) -> None:
     except DoorstepError as err:
         _fail(err)
     click.echo(f"created {user.username} ({user.role}) id={user.id}")
+
+
+@cli_group.command("sweep")
+@click.option("--every", type=int, default=0, help="repeat every N seconds (0: once)")
+@with_appcontext
+def sweep_command(every: int) -> None:
+    """Re-queue visits submitted but never queued (Redis was down) or stuck in `submitted`."""
+    cfg = current_app.config["DOORSTEP"]
+    while True:
+        try:
+            result = sweep(current_app.extensions["queue"], timedelta(minutes=cfg.SWEEP_STALE_MINUTES))
+            if any(result.values()) or not every:
+                click.echo(f"swept: {result}")
+        except (PyMongoError, RedisError) as err:
+            click.echo(f"sweep failed, will retry: {err}", err=True)
+            if not every:
+                raise SystemExit(1) from err
+        if not every:
+            return
+        time.sleep(every)
+
+
+@cli_group.command("failed-jobs")
+@click.option("--requeue", is_flag=True, help="re-run every failed job")
+@with_appcontext
+def failed_jobs_command(requeue: bool) -> None:
+    """List failed jobs (with the error's last line), or re-run them all with --requeue."""
+    queue = current_app.extensions["queue"]
+    jobs = queue.failed()
+    for job in jobs:
+        last = (job.exc_info or "").strip().splitlines()[-1:] or [""]
+        click.echo(f"{job.id}\t{job.origin}\t{job.ended_at}\t{last[0]}")
+    click.echo(f"{len(jobs)} failed job(s)")
+    if requeue and jobs:
+        click.echo(f"requeued {queue.requeue_failed()} job(s)")

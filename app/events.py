@@ -19,7 +19,7 @@ def dispatch(queue: JobQueue, event: str, object_id: str) -> list[str]:
     previous = None
     ids = []
     for path, queue_name in EVENT_JOBS[event]:
-        job_id = f"{event}:{path.rsplit('.', 1)[-1]}:{object_id}"
+        job_id = f"{event.replace('.', '-')}-{path.rsplit('.', 1)[-1]}-{object_id}"
         job = queue.enqueue(
             path,
             object_id,

@@ -3,9 +3,11 @@
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
 from app.auth.api import blp as auth_blp
+from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
 from app.users.api import blp as users_blp
+from app.visits.api import blp as visits_blp
 
 API = "/api/v1"
 
@@ -15,5 +17,7 @@ BLUEPRINTS = [
     (areas_blp, API + "/areas"),
     (users_blp, API + "/users"),
     (households_blp, API + "/households"),
+    (forms_blp, API + "/forms"),
+    (visits_blp, API + "/visits"),
     (audit_blp, API + "/audit"),
 ]

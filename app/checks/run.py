@@ -14,13 +14,14 @@ from app.checks.evidence import (
     reuse_elsewhere,
 )
 from app.errors import ValidationFailed
+from app.forms.answers import validate_answers
 from app.households.models import Household
 from app.visits.models import Attachment, Visit
 
 
 def answers_valid(form, visit: Visit) -> list[Check]:
     try:
-        form.validate_answers(visit.answers)
+        validate_answers(form, visit.answers)
     except ValidationFailed as err:
         return [
             Check(

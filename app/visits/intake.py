@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bson import ObjectId
 from mongoengine import NotUniqueError
@@ -28,6 +29,7 @@ from app.errors import (
     ValidationFailed,
 )
 from app.events import dispatch
+from app.forms.answers import validate_answers
 from app.households import service as households
 from app.households.models import Household
 from app.households.status import next_status
@@ -68,7 +70,7 @@ def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visi
         return _same_or_conflict(existing, digest, principal), False
     household = households.get_household(principal, data["household_id"])
     form = intake.forms.get(data["form_id"], data["form_version"])
-    answers = form.validate_answers(data["answers"])
+    answers = validate_answers(form, data["answers"])
     required = [s.slot for s in form.attachment_slots if s.required]
     stamp = now()
     location = data.get("location") or {}
@@ -76,7 +78,7 @@ def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visi
         instance_id=data["instance_id"],
         content_digest=digest,
         form_id=form.form_id,
-        form_version=str(form.version),
+        form_version=form.version,
         household_id=str(household.id),
         household_number=household.number,
         area_path=household.area_path,
@@ -273,9 +275,15 @@ def enqueue_checks(queue: JobQueue, visit_id: str) -> bool:
     return True
 
 
-def sweep_unqueued(queue: JobQueue, limit: int = 500) -> int:
-    """Re-queue submitted visits that never reached the queue. Safe to run any time, from any process."""
-    count = 0
-    for visit in Visit.objects.awaiting_queue().only("id").limit(limit):
-        count += enqueue_checks(queue, str(visit.id))
-    return count
+def sweep(queue: JobQueue, stale_after: timedelta, limit: int = 500) -> dict[str, int]:
+    """Re-queue submitted visits that never reached the queue, or were queued long ago and are still
+    `submitted` (their job was lost). Jobs are idempotent, so a visit queued twice is harmless."""
+    unqueued = [str(v.id) for v in Visit.objects.awaiting_queue().only("id").limit(limit)]
+    stuck = [
+        str(v.id)
+        for v in Visit.objects(state="submitted", queued_at__lt=now() - stale_after).only("id").limit(limit)
+    ]
+    return {
+        "unqueued": sum(enqueue_checks(queue, v) for v in unqueued),
+        "stuck": sum(enqueue_checks(queue, v) for v in stuck),
+    }

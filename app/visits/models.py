@@ -40,7 +40,7 @@ class Visit(Document):
     instance_id = StringField(required=True, unique=True)  # client UUID: the idempotency key
     content_digest = StringField(required=True)
     form_id = StringField(required=True)
-    form_version = StringField(required=True)
+    form_version = IntField(required=True)
     household_id = StringField(required=True)
     household_number = StringField()
     area_path = ListField(StringField(), required=True)

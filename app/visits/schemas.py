@@ -21,7 +21,7 @@ class LocationIn(Schema):
 class VisitIn(Schema):
     instance_id = fields.UUID(required=True, metadata={"description": "client-generated UUID, the retry key"})
     form_id = fields.String(required=True)
-    form_version = fields.String(required=True)
+    form_version = fields.Integer(required=True, validate=validate.Range(min=1))
     household_id = fields.String(required=True)
     started_at = fields.AwareDateTime(required=True, default_timezone=CST)
     ended_at = fields.AwareDateTime(required=True, default_timezone=CST)
@@ -56,7 +56,7 @@ class VisitOut(Schema):
     household_number = fields.String()
     area_code = fields.String()
     form_id = fields.String()
-    form_version = fields.String()
+    form_version = fields.Integer()
     cadre_id = fields.String()
     cadre = fields.String()
     started_at = fields.DateTime()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import tempfile
 from dataclasses import dataclass
@@ -71,9 +72,7 @@ def _verify(upload: ReceivedUpload, content_md5: str | None, content_sha256: str
     if content_sha256:
         value = content_sha256.strip()
         if len(value) != 64:
-            try:
+            with contextlib.suppress(binascii.Error, ValueError):
                 value = base64.b64decode(value, validate=True).hex()
-            except (binascii.Error, ValueError):
-                pass
         if value.lower() != upload.sha256:
             raise ChecksumMismatch(header="X-Content-SHA256", received=upload.sha256)

@@ -1,0 +1,267 @@
+"""The rectification ledger: open items from checks and reviews, add them by hand, follow up, close.
+
+`open_from_checks` and `open_from_review` are idempotent: each problem has a deduplication key, so a
+re-run job or a retried request finds the item it opened before instead of opening another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from bson import ObjectId
+from mongoengine import Q
+
+from app.audit import service as audit
+from app.auth.principal import SYSTEM, Principal
+from app.clock import now
+from app.errors import InvalidTransition, NotFound, ValidationFailed
+from app.households import service as households
+from app.households.models import Household
+from app.rectification.models import RectificationItem
+from app.users.models import User
+from app.visits.models import Visit
+
+# Fields an update may write (the conditional update below sets exactly these).
+_WRITABLE = (
+    "responsible_id",
+    "responsible",
+    "measure",
+    "deadline",
+    "status",
+    "close_note",
+    "closed_at",
+    "closed_by",
+    "closed_by_id",
+    "updated_at",
+)
+DECISION_LABELS = {"reject": "审核未通过 Rejected", "request_revisit": "要求重新走访 Revisit requested"}
+
+
+def visible_items(
+    principal: Principal,
+    *,
+    area: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    household_id: str | None = None,
+    visit_id: str | None = None,
+):
+    """Items in the caller's areas, newest first. Everyone who can read households can read the ledger."""
+    principal.require("households.read")
+    query = RectificationItem.objects(principal.scope())
+    if area:
+        query = query.in_area(area)
+    for name, value in (("status", status), ("source", source), ("household_id", household_id)):
+        if value:
+            query = query.filter(**{name: value})
+    if visit_id:
+        query = query.filter(visit_id=visit_id)
+    return query.order_by("-created_at")
+
+
+def get_item(principal: Principal, item_id: str) -> RectificationItem:
+    principal.require("households.read")
+    item = RectificationItem.objects(id=item_id).first() if ObjectId.is_valid(item_id) else None
+    return principal.check_visible(item)
+
+
+def _default_responsible(household: Household | None, visit: Visit | None) -> tuple[str | None, str | None]:
+    """The household's helper (帮扶责任人) answers for its problems; failing that, the visiting cadre."""
+    if household is not None and household.helper_id:
+        return household.helper_id, household.helper_name
+    if visit is not None:
+        return visit.cadre_id, visit.cadre
+    return None, None
+
+
+def _open_once(item: RectificationItem) -> bool:
+    """Insert `item` unless an item with its key exists. True when this call inserted it."""
+    item.validate()
+    result = RectificationItem._get_collection().update_one(
+        {"key": item.key}, {"$setOnInsert": item.to_mongo().to_dict()}, upsert=True
+    )
+    return result.upserted_id is not None
+
+
+def open_from_checks(visit_id: str) -> list[RectificationItem]:
+    """Open one item per failed blocking check code of the visit; returns the items this call opened.
+
+    Idempotent: running it again (a re-run check job) opens nothing more. Meant for the check job.
+    """
+    visit = Visit.objects(id=visit_id).first()
+    if visit is None:
+        raise LookupError(f"visit {visit_id} not found")
+    failed: dict[str, list[dict]] = {}
+    for check in visit.checks or []:
+        if not check.get("passed") and check.get("severity") == "error":
+            failed.setdefault(check["code"], []).append(check)
+    if not failed:
+        return []
+    household = Household.objects(id=visit.household_id).first()
+    responsible_id, responsible = _default_responsible(household, visit)
+    stamp = now()
+    opened = []
+    for code, checks in failed.items():
+        details = "; ".join(
+            (f"[{c['slot']}] " if c.get("slot") else "") + (c.get("detail") or "") for c in checks
+        )
+        item = RectificationItem(
+            key=f"check:{visit_id}:{code}",
+            area_path=visit.area_path,
+            household_id=visit.household_id,
+            household_number=visit.household_number,
+            visit_id=visit_id,
+            source="check",
+            code=code,
+            problem=f"自动核查未通过 {code}: {details}"[:2000],
+            responsible_id=responsible_id,
+            responsible=responsible,
+            status="open",
+            created_by=SYSTEM.username,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        if _open_once(item):
+            opened.append(RectificationItem.objects(key=item.key).first())
+    for item in opened:
+        audit.record(
+            SYSTEM,
+            "rectification.open",
+            "rectification",
+            str(item.id),
+            item.area_path,
+            source="check",
+            code=item.code,
+            visit_id=visit_id,
+        )
+    return opened
+
+
+def open_from_review(visit: Visit, principal: Principal) -> RectificationItem | None:
+    """The item a verifier's rejection or revisit request puts on the ledger (None for approvals)."""
+    review = visit.review or {}
+    decision = review.get("decision")
+    if decision not in DECISION_LABELS:
+        return None
+    lines = [f"{DECISION_LABELS[decision]}: {review.get('comment') or ''}".strip()]
+    lines += [f"[{slot}] {text}" for slot, text in sorted((review.get("slot_comments") or {}).items())]
+    household = Household.objects(id=visit.household_id).first()
+    responsible_id, responsible = _default_responsible(household, visit)
+    stamp = now()
+    item = RectificationItem(
+        key=f"review:{visit.id}",
+        area_path=visit.area_path,
+        household_id=visit.household_id,
+        household_number=visit.household_number,
+        visit_id=str(visit.id),
+        source="review",
+        code=decision,
+        problem="\n".join(lines)[:2000],
+        responsible_id=responsible_id,
+        responsible=responsible,
+        status="open",
+        created_by=principal.username,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    inserted = _open_once(item)
+    item = RectificationItem.objects(key=item.key).first()
+    if inserted:
+        audit.record(
+            principal,
+            "rectification.open",
+            "rectification",
+            str(item.id),
+            item.area_path,
+            source="review",
+            code=decision,
+            visit_id=str(visit.id),
+        )
+    return item
+
+
+def resolve_responsible(principal: Principal, who: str) -> User:
+    """A user named by id or username, inside the caller's areas."""
+    query = Q(id=who) if ObjectId.is_valid(who) else Q(username=who)
+    user = User.objects(query).first()
+    if user is None or not principal.covers(user.area_paths):
+        raise ValidationFailed(errors={"responsible": [f"用户 {who} 不存在 Unknown user"]})
+    return user
+
+
+def _apply_responsible(principal: Principal, item: RectificationItem, data: dict) -> None:
+    if data.get("responsible"):
+        user = resolve_responsible(principal, data["responsible"])
+        item.responsible_id, item.responsible = str(user.id), user.display_name or user.username
+    elif data.get("responsible_name"):
+        item.responsible_id, item.responsible = None, data["responsible_name"]
+
+
+def _visit_of(visit_id: str, household_id: str) -> bool:
+    return ObjectId.is_valid(visit_id) and Visit.objects(id=visit_id, household_id=household_id).count() > 0
+
+
+def create_item(principal: Principal, data: dict) -> RectificationItem:
+    """A problem someone found by hand (e.g. in a mutual check, 互查)."""
+    principal.require("rectification.write")
+    household = households.get_household(principal, data["household_id"])
+    visit_id = data.get("visit_id")
+    if visit_id and not _visit_of(visit_id, str(household.id)):
+        raise ValidationFailed(errors={"visit_id": ["不是该户的走访 Not a visit of this household"]})
+    stamp = now()
+    item = RectificationItem(
+        key=f"manual:{uuid.uuid4().hex}",
+        area_path=household.area_path,
+        household_id=str(household.id),
+        household_number=household.number,
+        visit_id=visit_id,
+        source="manual",
+        problem=data["problem"],
+        measure=data.get("measure"),
+        deadline=data.get("deadline"),
+        status="open",
+        created_by=principal.username,
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    item.responsible_id, item.responsible = _default_responsible(household, None)
+    _apply_responsible(principal, item, data)
+    item.save()
+    audit.record(
+        principal, "rectification.open", "rectification", str(item.id), item.area_path, source="manual"
+    )
+    return item
+
+
+def update_item(principal: Principal, item_id: str, changes: dict) -> RectificationItem:
+    """Set measure, deadline or responsible person; `status: closed` with a note closes it (销号)."""
+    principal.require("rectification.write")
+    item = get_item(principal, item_id)
+    if item.status == "closed":
+        raise InvalidTransition("整改事项已销号 Item already closed", status=item.status)
+    closing = changes.get("status") == "closed"
+    if closing and not (changes.get("close_note") or "").strip():
+        raise ValidationFailed(errors={"close_note": ["销号须填写说明 A note is required to close"]})
+    _apply_responsible(principal, item, changes)
+    for name in ("measure", "deadline"):
+        if name in changes:
+            setattr(item, name, changes[name])
+    stamp = now()
+    if closing:
+        item.status, item.close_note = "closed", changes["close_note"].strip()
+        item.closed_at, item.closed_by, item.closed_by_id = stamp, principal.username, principal.user_id
+    item.updated_at = stamp
+    # A conditional write: two people closing the same item at once cannot both succeed.
+    updated = RectificationItem.objects(id=item.id, status="open").update_one(
+        **{f"set__{name}": getattr(item, name) for name in _WRITABLE}
+    )
+    if not updated:
+        raise InvalidTransition("整改事项已销号 Item already closed", status="closed")
+    audit.record(
+        principal,
+        "rectification.close" if closing else "rectification.update",
+        "rectification",
+        str(item.id),
+        item.area_path,
+        fields=sorted(k for k in changes if k != "close_note"),
+    )
+    return item

@@ -1,0 +1,1 @@
+"""Reports supervisors pull: verification progress per area, with CSV and XLSX downloads."""

@@ -1,0 +1,56 @@
+"""Report wire schemas."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.reports.verification import INDICATORS
+from app.users.schemas import AREA_CODE
+
+FORMATS = ("json", "csv", "xlsx")
+_RATE = {"description": "percent, one decimal; null when nothing to divide by"}
+
+
+class ReportQuery(Schema):
+    area = fields.String(validate=AREA_CODE, metadata={"description": "default: your only area"})
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class ReportRow(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    households = fields.Integer()
+    visited = fields.Integer()
+    coverage = fields.Float(allow_none=True, metadata=_RATE)
+    pending_review = fields.Integer()
+    approved = fields.Integer()
+    sent_back = fields.Integer()
+    assessed = fields.Integer(metadata={"description": "households with a latest assessment"})
+    pass_rates = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(INDICATORS))),
+        values=fields.Float(allow_none=True),
+        metadata=_RATE,
+    )
+    below_income_threshold = fields.Integer()
+    satisfaction_responses = fields.Integer()
+    satisfaction_rate = fields.Float(allow_none=True, metadata=_RATE)
+    problems_open = fields.Integer()
+    problems_closed = fields.Integer()
+    with_helper = fields.Integer()
+    helpers_in_place = fields.Float(allow_none=True, metadata=_RATE)
+
+
+class ReportColumn(Schema):
+    key = fields.String()
+    label = fields.String()
+    kind = fields.String()
+
+
+class VerificationReportOut(Schema):
+    area = fields.Dict()
+    generated_at = fields.DateTime()
+    generated_by = fields.String()
+    columns = fields.List(fields.Nested(ReportColumn))
+    rows = fields.List(fields.Nested(ReportRow))
+    total = fields.Nested(ReportRow)

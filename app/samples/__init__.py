@@ -1,0 +1,1 @@
+"""Spot-check samples (抽查): seeded, stratified, recorded draws of households."""

@@ -1,0 +1,47 @@
+"""Plausible answers to household_visit v1 for a household, for demo data, tests and benchmarks."""
+
+from __future__ import annotations
+
+import random
+
+
+def sample_answers(
+    household, rng: random.Random, *, per_capita_income: float | None = None, satisfaction: str | None = None
+) -> dict:
+    size = max(1, len(getattr(household, "members", []) or []))
+    per_capita = (
+        per_capita_income if per_capita_income is not None else rng.choice([5200, 6100, 7400, 8800, 4100])
+    )
+    children = [m for m in (getattr(household, "members", []) or []) if m.schooling == "在校生"]
+    answers = {
+        "record_check": {"record_matches": True, "head_present": True, "member_count_matches": True},
+        "talk": {
+            "satisfaction": satisfaction
+            or rng.choice(["satisfied"] * 6 + ["basically_satisfied"] * 3 + ["dissatisfied"]),
+            "needs": rng.sample(["employment", "industry", "medical", "housing"], rng.randint(0, 2)),
+        },
+        "food_clothing": {"food_secure": True, "clothing_secure": True},
+        "education": {"has_school_age_children": bool(children)},
+        "medical": {"all_insured": True, "family_doctor_signed": True, "has_chronic_illness": False},
+        "housing": {"grade": rng.choice(["A", "B", "B", "C"])},
+        "water": {"safe_drinking_water": True, "water_source": rng.choice(["piped", "piped", "well"])},
+        "income": {
+            "wage_income": round(per_capita * size * 0.7, 2),
+            "transfer_income": round(per_capita * size * 0.3, 2),
+            "total_net_income": round(per_capita * size, 2),
+            "household_size": size,
+            "income_documented": True,
+        },
+        "living": {"environment_tidy": True, "helper_knows_measures": True},
+    }
+    if answers["talk"]["satisfaction"] == "dissatisfied":
+        answers["talk"]["dissatisfaction_reason"] = "希望增加公益岗位"
+    if answers["housing"]["grade"] in ("C", "D"):
+        answers["housing"]["repair_plan"] = True
+        answers["housing"]["repair_deadline"] = "2027-06-30"
+    if children:
+        answers["education"]["children"] = [
+            {"name": c.name, "age": 10, "stage": "primary", "in_school": True, "subsidy_received": True}
+            for c in children[:10]
+        ]
+    return answers
