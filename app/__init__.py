@@ -42,7 +42,9 @@ def register_services(app: Flask, config: Config, store: ObjectStore | None, que
     db.connect(config.MONGODB_URI)
     passwords.configure(config.PASSWORD_HASH_PROFILE)
     app.extensions["store"] = store or ObjectStore.from_config(config)
-    app.extensions["queue"] = queue or JobQueue.from_url(config.REDIS_URL, config.QUEUE_PREFIX)
+    app.extensions["queue"] = queue or JobQueue.from_url(
+        config.REDIS_URL, config.QUEUE_PREFIX, tuple(int(s) for s in config.JOB_RETRY_INTERVALS.split(","))
+    )
 
 
 def register_api(app: Flask) -> None:

@@ -20,6 +20,7 @@ from app import db
 from app.areas.service import load_areas
 from app.auth.principal import SYSTEM
 from app.errors import DoorstepError
+from app.forms.cli import check_forms_command, publish_form_command
 from app.households.importer import import_households
 from app.models import ALL_DOCUMENTS
 from app.users.service import create_user
@@ -123,8 +124,13 @@ def failed_jobs_command(requeue: bool) -> None:
     queue = current_app.extensions["queue"]
     jobs = queue.failed()
     for job in jobs:
-        last = (job.exc_info or "").strip().splitlines()[-1:] or [""]
+        result = job.latest_result()
+        last = ((result.exc_string if result else "") or "").strip().splitlines()[-1:] or [""]
         click.echo(f"{job.id}\t{job.origin}\t{job.ended_at}\t{last[0]}")
     click.echo(f"{len(jobs)} failed job(s)")
     if requeue and jobs:
         click.echo(f"requeued {queue.requeue_failed()} job(s)")
+
+
+cli_group.add_command(check_forms_command)
+cli_group.add_command(publish_form_command)

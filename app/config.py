@@ -22,6 +22,7 @@ class Config:
     S3_REGION: str = field(default_factory=lambda: _env("S3_REGION", "us-east-1"))
     REDIS_URL: str = field(default_factory=lambda: _env("REDIS_URL", "redis://127.0.0.1:6379/0"))
     SECRET_KEY: str = field(default_factory=lambda: _env("SECRET_KEY", "dev-only-change-me"))
+    JOB_RETRY_INTERVALS: str = field(default_factory=lambda: _env("JOB_RETRY_INTERVALS", "5,30,120"))
     QUEUE_PREFIX: str = field(default_factory=lambda: _env("QUEUE_PREFIX", "doorstep"))
     TOKEN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("TOKEN_TTL_SECONDS", "28800")))
     PRESIGN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("PRESIGN_TTL_SECONDS", "300")))

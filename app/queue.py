@@ -18,10 +18,13 @@ class JobQueue:
 
     connection: Redis
     prefix: str = "doorstep"
+    retry_intervals: tuple[int, ...] = (5, 30, 120)  # seconds before each retry of a failed job
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "doorstep") -> JobQueue:
-        return cls(Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2), prefix)
+    def from_url(
+        cls, url: str, prefix: str = "doorstep", retry_intervals: tuple[int, ...] = (5, 30, 120)
+    ) -> JobQueue:
+        return cls(Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2), prefix, retry_intervals)
 
     def queue(self, name: str = "default") -> Queue:
         return Queue(f"{self.prefix}-{name}", connection=self.connection)
@@ -42,7 +45,7 @@ class JobQueue:
             func_path,
             *args,
             job_id=job_id,
-            retry=retry or Retry(max=3, interval=[5, 30, 120]),
+            retry=retry or Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals)),
             failure_ttl=30 * 24 * 3600,
             result_ttl=24 * 3600,
             **kwargs,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 import threading
 import zlib
-import struct
 
 import pytest
 

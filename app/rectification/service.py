@@ -7,13 +7,14 @@ re-run job or a retried request finds the item it opened before instead of openi
 from __future__ import annotations
 
 import uuid
+
 from bson import ObjectId
 from mongoengine import Q
 
 from app.audit import service as audit
 from app.auth.principal import SYSTEM, Principal
 from app.clock import now
-from app.errors import InvalidTransition, NotFound, ValidationFailed
+from app.errors import InvalidTransition, ValidationFailed
 from app.households import service as households
 from app.households.models import Household
 from app.rectification.models import RectificationItem

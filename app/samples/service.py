@@ -12,7 +12,7 @@ from app.auth.principal import Principal
 from app.clock import now
 from app.errors import NotFound
 from app.samples.draw import Params, draw_sample
-from app.samples.models import SampledHousehold, Sample, Stratum
+from app.samples.models import Sample, SampledHousehold, Stratum
 
 MAX_SEED = 2**62
 
