@@ -34,7 +34,7 @@ def test_openapi_and_docs_page_served(client):
 
 
 def test_unknown_path_uses_error_shape(client):
-    resp = client.get("/api/v1/no-such-thing")
+    resp = client.get("/no-such-thing")
     assert resp.status_code == 404
     assert set(resp.json) >= {"code", "status", "message"} and resp.json["code"] == 404
 

@@ -206,7 +206,7 @@ def test_too_large_refused_before_reading(world, client, app):
 
 
 def test_clear_errors_for_bad_requests(world, client, app):
-    cadre, household, headers = world
+    _, household, headers = world
     other_village = HouseholdFactory(village_code="370101001001001")  # a hamlet inside: visible
     outside = HouseholdFactory(village_code="370101001002")  # the next village: not the cadre's
     cases = {
