@@ -55,6 +55,7 @@ def main() -> int:
     parser.add_argument("--data-dir", default=str(ROOT / "var" / "dev"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    parser.add_argument("--demo-visits", type=int, default=6, help="visits with photos in the demo data")
     args = parser.parse_args()
 
     stopping = False
@@ -75,8 +76,18 @@ def main() -> int:
         env.setdefault("SECRET_KEY", _dev_secret(data_dir))
         doorstep = str(BIN / "doorstep")
         subprocess.run([doorstep, "init"], env=env, cwd=ROOT, check=True)
+        demo = None
         if not args.no_demo:
-            subprocess.run([doorstep, "demo"], env=env, cwd=ROOT, check=True)
+            print("loading demo data (冠县) ...", flush=True)
+            out = subprocess.run(
+                [sys.executable, "-m", "scripts.generate", "--demo", "--visits", str(args.demo_visits)],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            demo = json.loads(out)
         logs = data_dir / "logs"
         children.append(
             _spawn(
@@ -112,6 +123,14 @@ def main() -> int:
                 ensure_ascii=False,
             )
         )
+        if demo:
+            print(f"demo logins (password {demo['password']}):")
+            for role, username in demo["logins"].items():
+                print(f"  {role:<10} {username}")
+            body = json.dumps({"username": demo["logins"]["supervisor"], "password": demo["password"]})
+            print(
+                f"token: curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' -d '{body}'"
+            )
         print("Doorstep is running. Ctrl-C stops everything.", flush=True)
         while not stopping:
             for child in children:

@@ -208,7 +208,7 @@ def submit_visit(
     data = {
         "instance_id": str(uuid.UUID(int=rng.getrandbits(128))),
         "form_id": "household_visit",
-        "form_version": "1",
+        "form_version": 1,
         "household_id": str(household.id),
         "started_at": when,
         "ended_at": when + timedelta(minutes=40),

@@ -99,3 +99,89 @@ def test_ruff_is_clean():
         [sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_run_command_brings_everything_up_and_leaves_nothing_behind(tmp_path):
+    """`scripts/run.sh` minus the install step: servers, API, worker, sweeper and demo data, then Ctrl-C."""
+    import json
+    import os
+    import signal
+    import time
+    import urllib.request
+
+    from scripts.services import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scripts.devstack",
+            "--data-dir",
+            str(tmp_path / "dev"),
+            "--port",
+            str(port),
+            "--demo-visits",
+            "1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PASSWORD_HASH_PROFILE": "fast"},
+        start_new_session=True,
+    )
+    lines = []
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Ctrl-C stops everything" in line or proc.poll() is not None:
+                break
+        output = "".join(lines)
+        assert "Ctrl-C stops everything" in output, output
+        info = json.loads(next(line for line in lines if line.startswith("{")))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as resp:
+            assert resp.status == 200
+        assert "supervisor" in output and "county_supervisor" in output
+        token = json.dumps({"username": "county_supervisor", "password": "doorstep-demo-1"}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/auth/token",
+            data=token,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            assert json.loads(resp.read())["user"]["role"] == "supervisor"
+        server_pids = [int(p) for p in _pids_under(tmp_path / "dev")]
+        assert len(server_pids) >= 3
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        rest = proc.communicate(timeout=120)[0]
+    assert proc.returncode == 0, rest
+    assert "stopped:" in rest
+    time.sleep(0.5)
+    for pid in [*info["pids"], *server_pids]:
+        assert not _alive(pid), f"process {pid} still running"
+
+
+def _pids_under(folder: Path) -> list[str]:
+    """PIDs of processes whose command line names `folder` (the embedded servers' data dirs)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if str(folder) in cmdline:
+                found.append(entry.name)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
