@@ -2,7 +2,7 @@
 # SeaweedFS and Redis 7 through environment variables. Not exercised by the test suite here (no
 # Docker engine on the development machines); see README.
 FROM python:3.11-slim AS base
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 FORMS_DIR=/srv/doorstep/forms
 RUN useradd --create-home --uid 10001 doorstep
 WORKDIR /srv/doorstep
 COPY pyproject.toml README.md ./
