@@ -3,6 +3,8 @@
 from app.areas.models import Area
 from app.audit.models import AuditEvent
 from app.households.models import Household
+from app.rectification.models import RectificationItem
+from app.samples.models import Sample
 from app.users.models import User
 
-ALL_DOCUMENTS: list = [Area, Household, User, AuditEvent]
+ALL_DOCUMENTS: list = [Area, Household, User, AuditEvent, RectificationItem, Sample]

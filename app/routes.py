@@ -3,9 +3,14 @@
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
 from app.auth.api import blp as auth_blp
+from app.dossier.api import blp as dossier_blp
 from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
+from app.rectification.api import blp as rectification_blp
+from app.reports.api import blp as reports_blp
+from app.review.api import blp as review_blp
+from app.samples.api import blp as samples_blp
 from app.users.api import blp as users_blp
 from app.visits.api import blp as visits_blp
 
@@ -20,4 +25,9 @@ BLUEPRINTS = [
     (forms_blp, API + "/forms"),
     (visits_blp, API + "/visits"),
     (audit_blp, API + "/audit"),
+    (review_blp, API),  # /review/queue, /review/bulk-approve, /visits/{id}/review, /visits/{id}/history
+    (reports_blp, API + "/reports"),
+    (dossier_blp, API + "/households"),  # /households/{id}/dossier.pdf
+    (samples_blp, API + "/samples"),
+    (rectification_blp, API + "/rectifications"),
 ]

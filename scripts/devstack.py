@@ -128,9 +128,8 @@ def main() -> int:
             for role, username in demo["logins"].items():
                 print(f"  {role:<10} {username}")
             body = json.dumps({"username": demo["logins"]["supervisor"], "password": demo["password"]})
-            print(
-                f"token: curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' -d '{body}'"
-            )
+            json_header = "-H 'Content-Type: application/json'"
+            print(f"token: curl -s -X POST {base}/api/v1/auth/token {json_header} -d '{body}'")
         print("Doorstep is running. Ctrl-C stops everything.", flush=True)
         while not stopping:
             for child in children:

@@ -9,6 +9,7 @@ import pytest
 from app.audit.models import AuditEvent
 from app.households.models import Household
 from app.images.synthetic import make_photo, reencode
+from app.rectification.models import RectificationItem
 from app.storage import ObjectStore
 from app.visits.models import Attachment, Visit
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
@@ -113,6 +114,13 @@ def test_reused_photo_from_another_household_is_named(world, client, run_worker)
     }
     assert Household.objects.get(id=second.id).status == "has_issues"
     assert Visit.objects.get(id=first_id).state == "checked"  # the original is not blamed
+    # the failed check lands on the rectification ledger (整改台账), once, however often checks run
+    items = RectificationItem.objects(visit_id=second_id)
+    assert [(i.source, i.code, i.status) for i in items] == [("check", "photo_reuse", "open")]
+    from workers.check_jobs import check_visit
+
+    assert check_visit(second_id) == "has_issues"
+    assert RectificationItem.objects(visit_id=second_id).count() == 1
 
 
 def test_same_photo_in_two_slots_and_copied_signatures_flagged(world, client, run_worker):

@@ -97,5 +97,6 @@ def dossier_for(principal: Principal, household_id: str, forms, store: ObjectSto
         evidence=gather_evidence(visit, forms, store) if visit else [],
         visits=list(Visit.objects(household_id=str(household.id)).order_by("-created_at")[:VISITS_LISTED]),
         generated_at=now(),
-        generated_by=f"{principal.display_name or principal.username} ({principal.username}, {principal.role})",
+        generated_by=f"{principal.display_name or principal.username} "
+        f"({principal.username}, {principal.role})",
     )

@@ -45,5 +45,5 @@ class RectificationView(MethodView):
     @blp.response(200, RectificationOut)
     @blp.alt_response(409, description="the item is already closed (销号)")
     def patch(self, changes, item_id):
-        """Set measure, deadline or responsible person; `{"status": "closed", "close_note": ...}` closes it."""
+        """Set measure, deadline or responsible person; `status: closed` with a `close_note` closes it."""
         return service.update_item(current_principal(), item_id, changes)

@@ -51,11 +51,8 @@ def visible_items(
     query = RectificationItem.objects(principal.scope())
     if area:
         query = query.in_area(area)
-    for name, value in (("status", status), ("source", source), ("household_id", household_id)):
-        if value:
-            query = query.filter(**{name: value})
-    if visit_id:
-        query = query.filter(visit_id=visit_id)
+    filters = {"status": status, "source": source, "household_id": household_id, "visit_id": visit_id}
+    query = query.filter(**{name: value for name, value in filters.items() if value})
     return query.order_by("-created_at")
 
 
@@ -121,19 +118,14 @@ def open_from_checks(visit_id: str) -> list[RectificationItem]:
             created_at=stamp,
             updated_at=stamp,
         )
-        if _open_once(item):
-            opened.append(RectificationItem.objects(key=item.key).first())
-    for item in opened:
+        if not _open_once(item):
+            continue  # opened by an earlier run
+        item = RectificationItem.objects.get(key=item.key)
         audit.record(
-            SYSTEM,
-            "rectification.open",
-            "rectification",
-            str(item.id),
-            item.area_path,
-            source="check",
-            code=item.code,
-            visit_id=visit_id,
-        )
+            SYSTEM, "rectification.open", "rectification", str(item.id), item.area_path,
+            source="check", code=code, visit_id=visit_id,
+        )  # fmt: skip
+        opened.append(item)
     return opened
 
 

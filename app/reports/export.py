@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -64,9 +65,10 @@ def xlsx_bytes(
     return out.getvalue()
 
 
-def content_disposition(filename: str, ascii_fallback: str) -> str:
-    """`attachment` with an ASCII name for old clients and the real (Chinese) one per RFC 5987/6266."""
-    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+def content_disposition(filename: str, ascii_fallback: str, disposition: str = "attachment") -> str:
+    """An ASCII name for old clients and the real (Chinese) one per RFC 5987/6266."""
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_fallback)
+    return f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def download(data: bytes, fmt: str, filename: str, ascii_fallback: str) -> Response:

@@ -1,4 +1,4 @@
-"""Review by town verifiers: /review/queue, /visits/{id}/review, /review/bulk-approve, /visits/{id}/history."""
+"""Review by town verifiers: the queue, decisions, bulk approval and a visit's history."""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def decide(
         actor_id=principal.user_id,
         actor=principal.username,
         role=principal.role,
-        note=(comment or None) and comment[:500],
+        note=comment[:500] or None,
     )
     won = Visit.objects(id=visit.id, state=visit.state).update_one(
         set__state=target,
@@ -120,8 +120,7 @@ def decide(
         )
 
     from_state = visit.state
-    if moves_household:
-        _move_household(household, visit, decision, new_status, stamp)
+    moved = moves_household and _move_household(household, visit, decision, new_status, stamp)
     visit.reload()
     audit.record(
         principal,
@@ -134,13 +133,13 @@ def decide(
         comment=comment or None,
         slot_comments=slot_comments,
         household_id=visit.household_id,
-        household_status=new_status,
+        household_status=new_status if moved else None,
     )
     rectification.open_from_review(visit, principal)
     return visit
 
 
-def _move_household(household: Household, visit: Visit, decision: str, status: str, stamp) -> None:
+def _move_household(household: Household, visit: Visit, decision: str, status: str, stamp) -> bool:
     changes = {"set__status": status, "set__updated_at": stamp}
     if decision == "approve":
         changes |= {"set__verified_visit_id": str(visit.id), "set__latest_assessment": visit.assessment}
@@ -150,6 +149,7 @@ def _move_household(household: Household, visit: Visit, decision: str, status: s
     if not moved:
         # A newer visit arrived meanwhile: that visit now speaks for the household.
         log.info("household %s moved on while visit %s was decided", household.id, visit.id)
+    return bool(moved)
 
 
 def bulk_approve(principal: Principal, visit_ids: list[str], comment: str | None = None) -> list[dict]:

@@ -18,6 +18,7 @@ from app.households.models import Household
 from app.households.status import next_status
 from app.images.hashing import hash_bands, perceptual_hash
 from app.images.thumbnails import THUMBNAIL_SIZES, make_thumbnail
+from app.rectification.service import open_from_checks
 from app.storage import ObjectStore
 from app.visits.models import Attachment, StateChange, Visit
 from app.visits.states import DECIDED, require_transition
@@ -98,4 +99,5 @@ def check_visit(forms, policy: CheckPolicy, visit_id: str, assess=None) -> str:
         if not c["passed"] and c["severity"] == "error"
     ]
     audit.record(SYSTEM, "visit.checked", "visit", visit_id, visit.area_path, state=state, failed=failed)
+    open_from_checks(visit_id)  # failed blocking checks become rectification-ledger items (idempotent)
     return state
