@@ -16,18 +16,9 @@ from app.images.inspect import inspect_image
 from app.images.synthetic import make_photo, make_signature
 from app.images.thumbnails import make_thumbnail
 from app.visits.models import Attachment, StateChange, Visit
+from scripts.generate import SLOTS
 
 FORM_ID, FORM_VERSION = "household_visit", 1
-SLOTS = {
-    "photo.front_of_house": "photo",
-    "photo.stove": "photo",
-    "photo.bedroom": "photo",
-    "photo.living_room": "photo",
-    "signature.household_head": "signature",
-    "signature.village_secretary": "signature",
-    "signature.first_secretary": "signature",
-    "signature.township_cadre": "signature",
-}
 INDICATORS = {
     "food_clothing": "不愁吃、不愁穿",
     "compulsory_education": "义务教育有保障",

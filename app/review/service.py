@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from bson import ObjectId
-
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.auth.principal import Principal
@@ -21,6 +19,7 @@ from app.households.models import Household
 from app.households.status import next_status
 from app.rectification import service as rectification
 from app.visits.models import Attachment, StateChange, Visit
+from app.visits.queries import get_visit
 from app.visits.states import REVIEWABLE, require_transition
 
 log = logging.getLogger(__name__)
@@ -41,12 +40,6 @@ def review_queue(principal: Principal, *, area: str | None = None, state: str | 
     if area:
         query = query.in_area(area)
     return query.order_by("submitted_at", "id")
-
-
-def visible_visit(principal: Principal, visit_id: str) -> Visit:
-    principal.require("visits.read")
-    visit = Visit.objects(id=visit_id).first() if ObjectId.is_valid(visit_id) else None
-    return principal.check_visible(visit)
 
 
 def _check_input(visit: Visit, decision: str, comment: str, slot_comments: dict[str, str]) -> None:
@@ -75,7 +68,7 @@ def decide(
 ) -> Visit:
     """Record a verifier's decision on a visit and move its household; returns the decided visit."""
     principal.require("visits.review")
-    visit = visible_visit(principal, visit_id)
+    visit = get_visit(principal, visit_id)
     target = DECISIONS[decision]
     require_transition(visit.state, target)  # 409 already_decided once someone has decided
     comment = (comment or "").strip()
@@ -169,7 +162,7 @@ def bulk_approve(principal: Principal, visit_ids: list[str], comment: str | None
 
 def visit_history(principal: Principal, visit_id: str) -> dict:
     """Every state change with actor, role and time; reviewers and auditors also see the audit trail."""
-    visit = visible_visit(principal, visit_id)
+    visit = get_visit(principal, visit_id)
     result = {
         "visit_id": str(visit.id),
         "household_id": visit.household_id,

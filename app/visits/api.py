@@ -14,7 +14,7 @@ from app.errors import ValidationFailed
 from app.pagination import PAGE, QuerySetPage
 from app.visits import intake as service
 from app.visits.presenter import visit_view, visits_view
-from app.visits.queries import visible_visits
+from app.visits.queries import get_visit, visible_visits
 from app.visits.schemas import VisitIn, VisitOut, VisitQuery
 from app.visits.upload import receive
 
@@ -121,7 +121,7 @@ class _ListPage:
 class VisitView(MethodView):
     @blp.response(200, VisitOut)
     def get(self, visit_id):
-        return _show(service.get_visit(current_principal(), visit_id))
+        return _show(get_visit(current_principal(), visit_id))
 
 
 @blp.route("/<visit_id>/attachments/<path:slot>")

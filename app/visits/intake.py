@@ -14,7 +14,6 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bson import ObjectId
 from mongoengine import NotUniqueError
 from redis.exceptions import RedisError
 
@@ -37,6 +36,7 @@ from app.images.inspect import ImageInfo, inspect_image
 from app.queue import JobQueue
 from app.storage import ObjectStore
 from app.visits.models import Attachment, StateChange, Visit
+from app.visits.queries import get_visit
 from app.visits.states import require_transition
 from app.visits.upload import ReceivedUpload
 
@@ -131,12 +131,6 @@ def _same_or_conflict(existing: Visit, digest: str, principal: Principal) -> Vis
     if existing.content_digest != digest:
         raise DuplicateSubmission(visit_id=str(existing.id))
     return existing
-
-
-def get_visit(principal: Principal, visit_id: str) -> Visit:
-    principal.require("visits.read")
-    visit = Visit.objects(id=visit_id).first() if ObjectId.is_valid(visit_id) else None
-    return principal.check_visible(visit)
 
 
 def attachments_of(visit: Visit) -> dict[str, Attachment]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bson import ObjectId
+
 from app.auth.principal import Principal
 from app.visits.models import Visit
 
@@ -30,3 +32,10 @@ def visible_visits(
     if cadre_id:
         query = query.filter(cadre_id=cadre_id)
     return query.order_by("-created_at")
+
+
+def get_visit(principal: Principal, visit_id: str) -> Visit:
+    """The visit if the caller may see it; another area's visit is reported as missing (404)."""
+    principal.require("visits.read")
+    visit = Visit.objects(id=visit_id).first() if ObjectId.is_valid(visit_id) else None
+    return principal.check_visible(visit)
