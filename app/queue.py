@@ -29,9 +29,6 @@ class JobQueue:
     def queue(self, name: str = "default") -> Queue:
         return Queue(f"{self.prefix}-{name}", connection=self.connection)
 
-    def names(self) -> list[str]:
-        return [f"{self.prefix}-{n}" for n in QUEUE_NAMES]
-
     def enqueue(
         self,
         func_path: str,

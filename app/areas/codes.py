@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 LEVELS = ("province", "city", "county", "town", "village", "hamlet")
-LEVEL_LABELS = {"province": "省", "city": "市", "county": "县", "town": "镇", "village": "村", "hamlet": "屯"}
 # Significant prefix length of a code at each level; hamlets extend the village code by 3 digits.
 PREFIX = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12, "hamlet": 15}
 CODE_RE = re.compile(r"^\d{12}(\d{3})?$")

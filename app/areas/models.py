@@ -8,9 +8,6 @@ from app.areas.codes import LEVELS
 
 
 class AreaQuerySet(QuerySet):
-    def within(self, code: str) -> AreaQuerySet:
-        return self.filter(path=code)
-
     def children_of(self, code: str) -> AreaQuerySet:
         return self.filter(parent=code)
 

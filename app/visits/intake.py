@@ -254,7 +254,7 @@ def complete_if_ready(intake: Intake, principal: Principal, visit: Visit) -> Vis
         )
         audit.record(principal, "visit.submit", "visit", str(visit.id), visit.area_path)
         enqueue_checks(intake.queue, str(visit.id))
-    visit.reload()
+    visit.reload()  # whoever won, the visit is no longer `receiving`
     return visit
 
 
