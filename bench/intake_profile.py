@@ -1,0 +1,114 @@
+"""Where one visit's intake requests spend their time, in-process: MongoDB commands per request and a
+cProfile of the app's functions (Flask test client; no HTTP server, so only the app's own work).
+
+    .venv/bin/python -m bench.intake_profile [--visits 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+from collections import Counter
+
+from pymongo import monitoring
+
+from bench.common import write_results
+from scripts.drills.harness import (
+    PASSWORD,
+    SLOTS,
+    Stack,
+    evidence,
+    seed_county,
+    stop_on_sigterm,
+    upload_headers,
+    visit_body,
+)
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the MongoDB commands this process sends, by name."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+
+    def started(self, event):
+        self.counts[event.command_name] += 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--visits", type=int, default=10)
+    parser.add_argument("--top", type=int, default=25, help="app functions to list")
+    args = parser.parse_args()
+    stop_on_sigterm()
+    counter = CommandCounter()
+    monitoring.register(counter)  # before the app's MongoClient is created
+    with Stack("bench-intake-profile") as stack:
+        county = seed_county(stack.app, towns=1, villages_per_town=1, households_per_village=args.visits + 1)
+        households = county.households
+        files = evidence(households[0], 5)
+        client = stack.app.test_client()
+        cadre = county.helpers[households[0].village_code].username
+        token = client.post("/api/v1/auth/token", json={"username": cadre, "password": PASSWORD}).json
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+        def one(household, per_request: list | None = None) -> None:
+            counter.counts.clear()
+            visit = client.post("/api/v1/visits", json=visit_body(household), headers=headers).json
+            if per_request is not None:
+                per_request.append(("POST /visits", dict(counter.counts)))
+            for slot in SLOTS:
+                counter.counts.clear()
+                resp = client.put(
+                    f"/api/v1/visits/{visit['id']}/attachments/{slot}",
+                    data=files[slot],
+                    headers={**headers, **upload_headers(files[slot])},
+                )
+                if resp.status_code != 201:
+                    raise RuntimeError(f"PUT {slot}: {resp.status_code} {resp.json}")
+                if per_request is not None:
+                    per_request.append((f"PUT {slot}", dict(counter.counts)))
+
+        one(households[-1])  # warm-up
+        per_request: list = []
+        one(households[0], per_request)
+        total = 0
+        for name, counts in per_request:
+            total += sum(counts.values())
+            print(f"{name:<40} {sum(counts.values()):>3} MongoDB commands {counts}")
+        print(f"{'one visit':<40} {total:>3} MongoDB commands")
+
+        profile = cProfile.Profile()
+        profile.enable()
+        for household in households[1 : args.visits]:
+            one(household)
+        profile.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+        stats.print_stats(r"/app/", args.top)
+        print(out.getvalue())
+        path = write_results(
+            "intake_profile",
+            {
+                "mongodb_commands_per_request": per_request,
+                "mongodb_commands_per_visit": total,
+                "profile_top_app_functions": out.getvalue().splitlines()[-(args.top + 2) :],
+            },
+        )
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,361 @@
+"""Worker throughput and where its time goes; how the duplicate search grows with stored photos.
+
+    .venv/bin/python -m bench.workers                          # 30 visits, then 1k / 10k / 100k photos
+    .venv/bin/python -m bench.workers --visits 10 --sizes 1000,10000
+
+Part 1: N complete visits (four ~340 KB photos, four signatures, all distinct) are submitted through the
+intake service, then one in-process rq worker (burst, no fork) processes every queued job. The domain
+functions are wrapped with timers here, not in app code: thumbnails (decode + resize + encode), hashing
+(pHash + bands), duplicate search (`reuse_elsewhere`), S3 reads and writes, assessment; the rest is rq,
+MongoDB reads/writes, the other checks and Python.
+
+Part 2: synthetic photo Attachments (random 64-bit pHashes with their bands) are inserted directly, up to
+each size, and the real `reuse_elsewhere` query is timed for fresh photos (no match: the worst case, every
+candidate is read). The naive alternative, loading every stored pHash and comparing in Python, is timed
+at the same sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import random
+import secrets
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from bson import ObjectId
+
+from app.checks import run as checks_run
+from app.checks.evidence import CheckPolicy, reuse_elsewhere
+from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, hash_bands
+from app.storage import ObjectStore
+from app.users.service import principal_for
+from app.visits import intake, processing
+from app.visits.models import Attachment, Visit
+from app.visits.schemas import VisitIn
+from app.visits.upload import receive
+from bench.common import percentile, write_results
+from scripts.drills.harness import SLOTS, Stack, evidence, seed_county, stop_on_sigterm, tree_cpu, visit_body
+from workers import runtime
+from workers.runtime import build_worker
+
+# -- part 1: a worker over prepared visits ------------------------------------------------------
+
+
+class Timers:
+    """Accumulated seconds and calls per label, filled by wrapped functions."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def wrap(self, label: str, fn):
+        def timed(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - began
+                self.calls[label] += 1
+
+        return timed
+
+
+@contextmanager
+def instrumented(timers: Timers):
+    """Wrap the domain functions the worker calls; restore them afterwards."""
+    patches = [
+        (processing, "make_thumbnail", "thumbnails (decode+resize+encode)"),
+        (processing, "perceptual_hash", "hashing (pHash)"),
+        (processing, "hash_bands", "hashing (pHash)"),
+        (checks_run, "reuse_elsewhere", "duplicate search (reuse_elsewhere)"),
+        (ObjectStore, "get", "S3 get (originals)"),
+        (ObjectStore, "put", "S3 put (thumbnails)"),
+        (runtime, "assess_visit", "assessment"),
+    ]
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
+    try:
+        for owner, name, label in patches:
+            setattr(owner, name, timers.wrap(label, getattr(owner, name)))
+        yield
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def _make_evidence(args: tuple) -> dict[str, bytes]:
+    household, seed, size = args
+    return evidence(household, seed, size=size)
+
+
+def prepare_visits(stack: Stack, count: int, size: tuple[int, int]) -> tuple[list[str], float]:
+    """Submit `count` complete visits through the intake service; returns their ids and the sha256
+    cost per visit (computed at intake, not in the worker)."""
+    county = seed_county(stack.app, towns=1, villages_per_town=2, households_per_village=-(-count // 2))
+    households = county.households[:count]
+    t = time.perf_counter()
+    with ProcessPoolExecutor(2) as pool:
+        where = [SimpleNamespace(lat=h.lat, lon=h.lon) for h in households]
+        files = list(pool.map(_make_evidence, [(h, 5000 + i, size) for i, h in enumerate(where)]))
+    print(f"generated {count} visits' images in {time.perf_counter() - t:.1f}s; submitting ...", flush=True)
+    app = stack.app
+    ext, cfg = app.extensions, app.config["DOORSTEP"]
+    svc = intake.Intake(ext["store"], ext["queue"], ext["forms"], cfg.MAX_UPLOAD_BYTES, cfg.MAX_IMAGE_PIXELS)
+    ids = []
+    with app.app_context():
+        for household, bodies in zip(households, files, strict=True):
+            principal = principal_for(county.helpers[household.village_code])
+            data = VisitIn().load(visit_body(household))  # exactly what the API hands to intake
+            data["instance_id"] = str(data["instance_id"])
+            visit, _ = intake.create_visit(svc, principal, data)
+            for slot in SLOTS:
+                upload = receive(io.BytesIO(bodies[slot]), max_bytes=svc.max_bytes)
+                try:
+                    visit, _ = intake.attach(svc, principal, str(visit.id), slot, upload)
+                finally:
+                    upload.close()
+            ids.append(str(visit.id))
+    sha_seconds = []
+    for bodies in files:
+        began = time.perf_counter()
+        for body in bodies.values():
+            hashlib.sha256(body).hexdigest()
+        sha_seconds.append(time.perf_counter() - began)
+    return ids, 1000 * statistics.fmean(sha_seconds)
+
+
+def worker_throughput(stack: Stack, count: int, size: tuple[int, int]) -> dict:
+    ids, sha_ms = prepare_visits(stack, count, size)
+    timers = Timers()
+    app = stack.app
+    worker = build_worker(app, simple=True, name=f"bench-{secrets.token_hex(4)}")
+    with instrumented(timers):
+        began, cpu_began = time.perf_counter(), time.process_time()
+        db_cpu_began = tree_cpu(stack.services.servers["mongodb"].proc.pid)
+        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+        db_cpu = tree_cpu(stack.services.servers["mongodb"].proc.pid) - db_cpu_began
+    with app.app_context():
+        states = Counter(v.state for v in Visit.objects(id__in=ids).only("state"))
+    accounted = sum(timers.seconds.values())
+    shares = {
+        label: {
+            "seconds": round(s, 2),
+            "share": round(s / wall, 3),
+            "calls": timers.calls[label],
+            "ms_per_visit": round(1000 * s / count, 1),
+        }
+        for label, s in sorted(timers.seconds.items(), key=lambda kv: -kv[1])
+    }
+    shares["rest (rq, MongoDB, other checks, Python)"] = {
+        "seconds": round(wall - accounted, 2),
+        "share": round((wall - accounted) / wall, 3),
+        "ms_per_visit": round(1000 * (wall - accounted) / count, 1),
+    }
+    return {
+        "visits": count,
+        "photo_size": f"{size[0]}x{size[1]}",
+        "seconds": round(wall, 2),
+        "visits_per_s": round(count / wall, 2),
+        "ms_per_visit": round(1000 * wall / count, 1),
+        "worker_cpu_ms_per_visit": round(1000 * cpu / count, 1),
+        "mongodb_server_cpu_ms_per_visit": round(1000 * db_cpu / count, 1),
+        "final_states": dict(states),
+        "time_share": shares,
+        "sha256_at_intake_ms_per_visit": round(sha_ms, 2),
+    }
+
+
+# -- part 2: the duplicate search against many stored photos -----------------------------------
+
+
+def _random_phash(rng: random.Random) -> str:
+    return f"{rng.getrandbits(64):016x}"
+
+
+def insert_photos(count: int, rng: random.Random, batch: int = 5000) -> float:
+    """Insert `count` synthetic photo attachments straight into the collection; returns seconds."""
+    collection = Attachment._get_collection()
+    stamp = datetime.now(UTC)
+    began = time.perf_counter()
+    for start in range(0, count, batch):
+        docs = []
+        for _ in range(min(batch, count - start)):
+            phash = _random_phash(rng)
+            visit_id, household_id = str(ObjectId()), str(ObjectId())
+            docs.append(
+                {
+                    "visit_id": visit_id,
+                    "household_id": household_id,
+                    "area_path": ["370000000000", "371500000000", "371525000000"],
+                    "slot": "photo.front_of_house",
+                    "kind": "photo",
+                    "key": f"371525000000/x/y/{household_id}/{visit_id}/photo.front_of_house-{phash}.jpg",
+                    "thumbnails": {},
+                    "sha256": f"{rng.getrandbits(256):064x}",
+                    "size": 340_000,
+                    "content_type": "image/jpeg",
+                    "width": 1600,
+                    "height": 1200,
+                    "exif": {},
+                    "phash": phash,
+                    "phash_bands": hash_bands(phash),
+                    "uploaded_by": "bench",
+                    "uploaded_at": stamp,
+                }
+            )
+        collection.insert_many(docs, ordered=False)
+    return time.perf_counter() - began
+
+
+def fresh_photo(rng: random.Random) -> tuple[Visit, Attachment]:
+    phash = _random_phash(rng)
+    visit = Visit(id=ObjectId(), household_id=str(ObjectId()))
+    item = Attachment(
+        visit_id=str(visit.id),
+        household_id=visit.household_id,
+        slot="photo.stove",
+        kind="photo",
+        sha256=f"{rng.getrandbits(256):064x}",
+        phash=phash,
+        phash_bands=hash_bands(phash),
+    )
+    return visit, item
+
+
+def band_search(rng: random.Random, queries: int, policy: CheckPolicy) -> dict:
+    seconds, candidates = [], []
+    for _ in range(queries):
+        visit, item = fresh_photo(rng)
+        began = time.perf_counter()
+        result = reuse_elsewhere(
+            visit, [item], policy, code="photo_reuse", kind="photo", near_severity="error"
+        )
+        seconds.append(time.perf_counter() - began)
+        assert result[0].passed, "a random pHash matched: impossible by construction"
+        candidates.append(Attachment.objects(kind="photo", phash_bands__in=item.phash_bands).count())
+    return {"seconds": seconds, "candidates": candidates}
+
+
+def naive_search(rng: random.Random, queries: int) -> dict:
+    """Load every stored photo's pHash, then compare: what the check would cost without the index."""
+    collection = Attachment._get_collection()
+    seconds, load_seconds = [], []
+    for _ in range(queries):
+        _, item = fresh_photo(rng)
+        began = time.perf_counter()
+        stored = [
+            d["phash"] for d in collection.find({"kind": "photo"}, {"phash": 1, "_id": 0}) if d.get("phash")
+        ]
+        loaded = time.perf_counter()
+        near = [h for h in stored if hamming(item.phash, h) <= NEAR_DUPLICATE_DISTANCE]
+        seconds.append(time.perf_counter() - began)
+        load_seconds.append(loaded - began)
+        assert not near
+    return {"seconds": seconds, "load_seconds": load_seconds, "stored": len(stored)}
+
+
+def ms(values: list[float], q: float) -> float | None:
+    value = percentile(values, q)
+    return None if value is None else round(1000 * value, 1)
+
+
+def duplicate_scaling(
+    stack: Stack, sizes: list[int], queries: int, naive_queries: int, budget: float
+) -> list:
+    rng = random.Random(42)
+    policy = CheckPolicy()
+    rows = []
+    with stack.app.app_context():
+        stored = Attachment.objects(kind="photo").count()
+        for size in sizes:
+            grow = size - stored
+            if grow > 0:
+                print(f"inserting {grow} photo attachments (to {size}) ...", flush=True)
+                insert_seconds = insert_photos(grow, rng)
+                stored = size
+            else:
+                insert_seconds = 0.0
+            band = band_search(rng, queries, policy)
+            naive = naive_search(rng, naive_queries)
+            row = {
+                "stored_photos": stored,
+                "insert_seconds": round(insert_seconds, 1),
+                "insert_docs_per_s": round(grow / insert_seconds) if grow > 0 else None,
+                "band_index": {
+                    "queries": queries,
+                    "p50_ms": ms(band["seconds"], 50),
+                    "p95_ms": ms(band["seconds"], 95),
+                    "candidates_mean": round(statistics.fmean(band["candidates"]), 1),
+                    "candidates_share": round(statistics.fmean(band["candidates"]) / stored, 4),
+                },
+                "naive_full_scan": {
+                    "queries": naive_queries,
+                    "p50_ms": ms(naive["seconds"], 50),
+                    "load_p50_ms": ms(naive["load_seconds"], 50),
+                },
+            }
+            row["naive_over_band"] = round(row["naive_full_scan"]["p50_ms"] / row["band_index"]["p50_ms"], 1)
+            rows.append(row)
+            print(
+                f"{stored:>7} photos: band index p50 {row['band_index']['p50_ms']} ms "
+                f"(p95 {row['band_index']['p95_ms']} ms, {row['band_index']['candidates_mean']} candidates = "
+                f"{100 * row['band_index']['candidates_share']:.2f}%) | naive scan p50 "
+                f"{row['naive_full_scan']['p50_ms']} ms | naive/band {row['naive_over_band']}x",
+                flush=True,
+            )
+            spent = insert_seconds + sum(band["seconds"]) + sum(naive["seconds"])
+            if spent > budget and size != sizes[-1]:
+                print(
+                    f"stopping: {spent:.0f}s at {size} exceeds the per-size budget {budget:.0f}s", flush=True
+                )
+                break
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--visits", type=int, default=30, help="visits for the worker throughput part")
+    parser.add_argument("--photo-size", default="1600x1200")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="stored photos, cumulative")
+    parser.add_argument("--queries", type=int, default=20, help="fresh photos searched per size (band index)")
+    parser.add_argument("--naive-queries", type=int, default=3, help="full scans per size")
+    parser.add_argument("--budget", type=float, default=300, help="stop growing once one size took this long")
+    parser.add_argument("--skip-worker", action="store_true")
+    args = parser.parse_args()
+    stop_on_sigterm()
+    size = tuple(int(x) for x in args.photo_size.split("x"))
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    result: dict = {}
+    with Stack("bench-workers") as stack:
+        if not args.skip_worker:
+            result["worker"] = worker_throughput(stack, args.visits, size)
+            w = result["worker"]
+            print(
+                f"one worker: {w['visits_per_s']} visits/s ({w['ms_per_visit']} ms/visit) over {w['visits']} "
+                f"visits; states {w['final_states']}; worker CPU {w['worker_cpu_ms_per_visit']} ms/visit, "
+                f"SecantusDB CPU {w['mongodb_server_cpu_ms_per_visit']} ms/visit"
+            )
+            for label, share in w["time_share"].items():
+                print(f"  {label:<42} {100 * share['share']:5.1f}%  {share['ms_per_visit']:7.1f} ms/visit")
+            print(f"  (sha256 of the 8 files at intake: {w['sha256_at_intake_ms_per_visit']} ms/visit)")
+        result["duplicate_search"] = duplicate_scaling(
+            stack, sizes, args.queries, args.naive_queries, args.budget
+        )
+        path = write_results("workers", result)
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
