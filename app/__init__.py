@@ -39,7 +39,7 @@ def create_app(
 
 
 def register_services(app: Flask, config: Config, store: ObjectStore | None, queue: JobQueue | None) -> None:
-    db.connect(config.MONGODB_URI)
+    db.connect(config.MONGODB_URI, config.MONGODB_WRITE_CONCERN)
     passwords.configure(config.PASSWORD_HASH_PROFILE)
     app.extensions["store"] = store or ObjectStore.from_config(config)
     app.extensions["queue"] = queue or JobQueue.from_url(

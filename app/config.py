@@ -15,6 +15,8 @@ class Config:
     MONGODB_URI: str = field(
         default_factory=lambda: _env("MONGODB_URI", "mongodb://127.0.0.1:27017/doorstep?retryWrites=false")
     )
+    # "1" (journaled on the primary) or "majority" (also survives a replica-set fail-over: production)
+    MONGODB_WRITE_CONCERN: str = field(default_factory=lambda: _env("MONGODB_WRITE_CONCERN", "1"))
     S3_ENDPOINT_URL: str = field(default_factory=lambda: _env("S3_ENDPOINT_URL", "http://127.0.0.1:8333"))
     S3_BUCKET: str = field(default_factory=lambda: _env("S3_BUCKET", "doorstep"))
     S3_ACCESS_KEY: str = field(default_factory=lambda: _env("S3_ACCESS_KEY", ""))

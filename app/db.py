@@ -8,7 +8,7 @@ from mongoengine.connection import get_db
 ALIAS = "default"
 
 
-def connect(uri: str) -> None:
+def connect(uri: str, write_concern: str = "1") -> None:
     """(Re)connect mongoengine's default alias; safe to call again with a new URI (tests, drills)."""
     mongoengine.disconnect(alias=ALIAS)
     mongoengine.connect(
@@ -16,7 +16,7 @@ def connect(uri: str) -> None:
         alias=ALIAS,
         uuidRepresentation="standard",
         tz_aware=True,
-        w=1,
+        w=int(write_concern) if write_concern.isdigit() else write_concern,
         journal=True,
         serverSelectionTimeoutMS=3000,
         connectTimeoutMS=3000,

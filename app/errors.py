@@ -10,6 +10,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Flask, jsonify
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 
@@ -105,6 +106,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DoorstepError)
     def _domain(err: DoorstepError):
         return jsonify(err.to_body()), err.status
+
+    @app.errorhandler(ConnectionFailure)
+    def _database_down(err: ConnectionFailure):
+        # the phone retries with the same instance_id / bytes: nothing is duplicated
+        error = DatabaseUnavailable(detail=type(err).__name__)
+        return jsonify(error.to_body()), error.status, {"Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

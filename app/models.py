@@ -6,5 +6,6 @@ from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.samples.models import Sample
 from app.users.models import User
+from app.visits.models import Attachment, Visit
 
-ALL_DOCUMENTS: list = [Area, Household, User, AuditEvent, RectificationItem, Sample]
+ALL_DOCUMENTS: list = [Area, Household, User, AuditEvent, RectificationItem, Sample, Visit, Attachment]

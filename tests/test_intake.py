@@ -295,3 +295,35 @@ def test_list_visits_filters_and_paginates(world, client):
     assert json.loads(resp.headers["X-Pagination"])["total"] == 3
     other = token_for(client, make_user("cadre", "370101001001001"))  # a hamlet: not the village
     assert client.get("/api/v1/visits", headers=other).json == []
+
+
+def test_retry_after_failure_between_storing_and_submitting_completes_the_visit(world, client, monkeypatch):
+    """The last slot is stored, then the database fails before the visit moves on: the phone gets an
+    error and retries the same bytes, and that retry must finish the hand-off (not answer 'nothing to do')."""
+    from pymongo.errors import AutoReconnect
+
+    from app.visits import intake
+
+    _, household, headers = world
+    visit = client.post("/api/v1/visits", json=visit_payload(household), headers=headers).json
+    files = evidence(household, seed=11)
+    slots = list(files)
+    for slot in slots[:-1]:
+        put_attachment(client, headers, visit["id"], slot, files[slot])
+    real = intake.complete_if_ready
+    failures = iter([AutoReconnect("primary stepped down (injected)")])
+
+    def flaky(*args, **kwargs):
+        error = next(failures, None)
+        if error:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "complete_if_ready", flaky)
+    failed = put_attachment(client, headers, visit["id"], slots[-1], files[slots[-1]])
+    assert failed.status_code == 503 and failed.json["errors"]["reason"] == "database_unavailable"
+    assert failed.headers["Retry-After"]
+    assert Visit.objects.get(id=visit["id"]).state == "receiving"
+    retry = put_attachment(client, headers, visit["id"], slots[-1], files[slots[-1]])
+    assert retry.status_code == 200 and retry.json["state"] == "submitted"
+    assert Visit.objects.get(id=visit["id"]).queued_at is not None

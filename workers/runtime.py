@@ -64,4 +64,6 @@ def build_worker(app: Flask, *, simple: bool = False, name: str | None = None) -
     queue: JobQueue = app.extensions["queue"]
     cls = AppSimpleWorker if simple else AppWorker
     queues = [queue.queue(n) for n in ("checks", "images", "default")]
-    return cls(queues, connection=queue.connection, app=app, name=name)
+    # rq re-checks abandoned jobs and the scheduler lock at each maintenance pass; its default of
+    # 10 minutes would hold retries of a crashed worker's jobs that long.
+    return cls(queues, connection=queue.connection, app=app, name=name, maintenance_interval=60)

@@ -158,7 +158,9 @@ def attach(
         raise UnknownSlot(slot=slot, slots=[s.slot for s in form.attachment_slots])
     existing = Attachment.objects(visit_id=str(visit.id), slot=slot).first()
     if existing is not None and existing.sha256 == upload.sha256:
-        return visit, False
+        # A retry. If the first attempt stored the file but failed before the visit moved on,
+        # finishing the hand-off here is what lets the retry complete the visit.
+        return complete_if_ready(intake, principal, visit), False
     if existing is not None and visit.state != "receiving":
         raise SlotLocked(slot=slot, state=visit.state)
     info = _accept_image(intake, spec, upload)
