@@ -35,7 +35,7 @@ from bson import ObjectId
 
 from app.checks import run as checks_run
 from app.checks.evidence import CheckPolicy, reuse_elsewhere
-from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, hash_bands
+from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, hash_bands, probe_bands
 from app.storage import ObjectStore
 from app.users.service import principal_for
 from app.visits import intake, processing
@@ -241,7 +241,7 @@ def band_search(rng: random.Random, queries: int, policy: CheckPolicy) -> dict:
         )
         seconds.append(time.perf_counter() - began)
         assert result[0].passed, "a random pHash matched: impossible by construction"
-        candidates.append(Attachment.objects(kind="photo", phash_bands__in=item.phash_bands).count())
+        candidates.append(Attachment.objects(kind="photo", phash_bands__in=probe_bands(item.phash)).count())
     return {"seconds": seconds, "candidates": candidates}
 
 

@@ -13,7 +13,7 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageChops, ImageFile, ImageStat
 from PIL.TiffImagePlugin import IFDRational
@@ -26,6 +26,7 @@ from app.images.hashing import (
     hamming,
     hash_bands,
     perceptual_hash,
+    probe_bands,
     sha256_file,
 )
 from app.images.inspect import inspect_image
@@ -508,8 +509,17 @@ def test_hamming_refuses_hashes_of_different_lengths():
 
 
 def test_hash_bands_tags_each_piece_with_its_position():
-    assert hash_bands("0123456789abcdef") == ["0:01", "1:23", "2:45", "3:67", "4:89", "5:ab", "6:cd", "7:ef"]
-    assert hash_bands("0123456789ABCDEF", 4) == ["0:0123", "1:4567", "2:89ab", "3:cdef"]
+    assert hash_bands("0123456789abcdef", 8) == [
+        "0:01",
+        "1:23",
+        "2:45",
+        "3:67",
+        "4:89",
+        "5:ab",
+        "6:cd",
+        "7:ef",
+    ]
+    assert hash_bands("0123456789ABCDEF") == ["0:0123", "1:4567", "2:89ab", "3:cdef"]
     # Position matters: equal pieces in different places must not look like a shared band.
     assert not set(hash_bands("00ff" * 4, 4)) & set(hash_bands("ff00" * 4, 4))
 
@@ -521,7 +531,32 @@ def test_hash_bands_refuses_uneven_splits(bands):
 
 
 def test_band_count_and_threshold_agree():
-    assert NEAR_DUPLICATE_DISTANCE < HASH_BANDS
+    assert NEAR_DUPLICATE_DISTANCE == 2 * HASH_BANDS - 1
+
+
+def test_probe_bands_are_each_band_and_its_one_bit_neighbours():
+    probes = probe_bands("0123456789abcdef")
+    assert len(probes) == HASH_BANDS * 17 and len(set(probes)) == len(probes)
+    assert probes[:3] == ["0:0123", "0:0122", "0:0121"] and "3:4def" in probes  # bit 14 of band 3
+
+
+@settings(max_examples=300)
+@given(h=st.integers(0, 2**64 - 1), data=st.data())
+def test_every_hash_within_the_threshold_is_probed(h, data):
+    flips = data.draw(st.sets(st.integers(0, 63), max_size=NEAR_DUPLICATE_DISTANCE))
+    other = h
+    for bit in flips:
+        other ^= 1 << bit
+    assert set(probe_bands(f"{h:016x}")) & set(hash_bands(f"{other:016x}"))
+
+
+@given(h=st.integers(0, 2**64 - 1), data=st.data())
+def test_two_flips_in_every_band_escape_the_probes_so_the_bound_is_tight(h, data):
+    other = h
+    for band in range(HASH_BANDS):
+        first, second = data.draw(st.lists(st.integers(0, 15), min_size=2, max_size=2, unique=True))
+        other ^= (1 << (band * 16 + first)) | (1 << (band * 16 + second))
+    assert not set(probe_bands(f"{h:016x}")) & set(hash_bands(f"{other:016x}"))
 
 
 @given(

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from app.checks.geo import distance_m
-from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming
+from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, probe_bands
 from app.visits.models import Attachment, Visit
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -171,23 +171,23 @@ def reuse_elsewhere(
     """Exact (sha256) or near (perceptual hash, via the band index) copies in other visits.
 
     Photos are compared with other households' visits (a household's own earlier photos may look alike);
-    signatures with every other visit. The band index keeps this from scanning every stored image.
+    signatures with every other visit. The band probes keep this from scanning every stored image;
+    candidates are read as raw documents, only the four fields needed.
     """
     results = []
     for item in items:
         other = Attachment.objects(visit_id__ne=str(visit.id), kind=kind)
         if kind == "photo":
             other = other.filter(household_id__ne=visit.household_id)
-        exact = other.filter(sha256=item.sha256).only("visit_id", "household_id", "slot").first()
+        fields = ("visit_id", "household_id", "slot", "phash")
+        exact = other.filter(sha256=item.sha256).only(*fields).as_pymongo().first()
         if exact is not None:
             results.append(_reuse(code, ERROR, item, exact, 0, "完全相同 identical"))
             continue
         near = None
-        if item.phash_bands:
-            for candidate in other.filter(phash_bands__in=item.phash_bands).only(
-                "visit_id", "household_id", "slot", "phash"
-            ):
-                distance = hamming(item.phash, candidate.phash) if candidate.phash else 99
+        if item.phash:
+            for candidate in other.filter(phash_bands__in=probe_bands(item.phash)).only(*fields).as_pymongo():
+                distance = hamming(item.phash, candidate["phash"]) if candidate.get("phash") else 99
                 if distance <= policy.near_duplicate_distance:
                     near = (candidate, distance)
                     break
@@ -198,17 +198,17 @@ def reuse_elsewhere(
     return results
 
 
-def _reuse(code: str, severity: str, item: Attachment, other: Attachment, distance: int, how: str) -> Check:
+def _reuse(code: str, severity: str, item: Attachment, other: dict, distance: int, how: str) -> Check:
     return Check(
         code,
         False,
         severity,
-        f"{item.slot} 与另一次走访的图片{how} (visit {other.visit_id}, {other.slot})",
+        f"{item.slot} 与另一次走访的图片{how} (visit {other['visit_id']}, {other['slot']})",
         slot=item.slot,
         data={
-            "other_visit_id": other.visit_id,
-            "other_household_id": other.household_id,
-            "other_slot": other.slot,
+            "other_visit_id": other["visit_id"],
+            "other_household_id": other["household_id"],
+            "other_slot": other["slot"],
             "distance": distance,
         },
     )
