@@ -35,8 +35,8 @@ from scripts.drills.harness import (
     stop_on_sigterm,
     tree_cpu,
     upload_headers,
-    visit_body,
 )
+from scripts.visit_answers import visit_json
 
 
 def _ints(text: str) -> list[int]:
@@ -84,7 +84,7 @@ def doorstep_visit(base: str, item: tuple, state: dict) -> dict:
     http = state.setdefault("http", Http(base))
     timings = {"post": [], "put_photo": [], "put_signature": []}
     began = time.perf_counter()
-    resp = http.request("POST", "/api/v1/visits", json_body=visit_body(household), headers=headers)
+    resp = http.request("POST", "/api/v1/visits", json_body=visit_json(household), headers=headers)
     if resp.status != 201:
         raise RuntimeError(f"POST /visits {resp.status}: {resp.body[:300]!r}")
     timings["post"].append(resp.seconds)
@@ -133,7 +133,7 @@ class Baseline:
         household, _headers, files = item
         timings = {"mongo_insert": [], "s3_put": []}
         began = time.perf_counter()
-        doc = visit_body(household) | {"state": "receiving", "created_at": time.time()}
+        doc = visit_json(household) | {"state": "receiving", "created_at": time.time()}
         t = time.perf_counter()
         visit_id = str(self.visits.insert_one(doc).inserted_id)
         timings["mongo_insert"].append(time.perf_counter() - t)

@@ -24,8 +24,8 @@ from scripts.drills.harness import (
     seed_county,
     stop_on_sigterm,
     upload_headers,
-    visit_body,
 )
+from scripts.visit_answers import visit_json
 
 
 class CommandCounter(monitoring.CommandListener):
@@ -65,7 +65,7 @@ def main() -> int:
 
         def one(household, per_request: list | None = None) -> None:
             counter.counts.clear()
-            visit = client.post("/api/v1/visits", json=visit_body(household), headers=headers).json
+            visit = client.post("/api/v1/visits", json=visit_json(household), headers=headers).json
             if per_request is not None:
                 per_request.append(("POST /visits", dict(counter.counts)))
             for slot in SLOTS:

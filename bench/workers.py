@@ -43,7 +43,8 @@ from app.visits.models import Attachment, Visit
 from app.visits.schemas import VisitIn
 from app.visits.upload import receive
 from bench.common import percentile, write_results
-from scripts.drills.harness import SLOTS, Stack, evidence, seed_county, stop_on_sigterm, tree_cpu, visit_body
+from scripts.drills.harness import SLOTS, Stack, evidence, seed_county, stop_on_sigterm, tree_cpu
+from scripts.visit_answers import visit_json
 from workers import runtime
 from workers.runtime import build_worker
 
@@ -113,7 +114,7 @@ def prepare_visits(stack: Stack, count: int, size: tuple[int, int]) -> tuple[lis
     with app.app_context():
         for household, bodies in zip(households, files, strict=True):
             principal = principal_for(county.helpers[household.village_code])
-            data = VisitIn().load(visit_body(household))  # exactly what the API hands to intake
+            data = VisitIn().load(visit_json(household))  # exactly what the API hands to intake
             data["instance_id"] = str(data["instance_id"])
             visit, _ = intake.create_visit(svc, principal, data)
             for slot in SLOTS:

@@ -1,8 +1,26 @@
-"""Plausible answers to household_visit v1 for a household, for demo data, tests and benchmarks."""
+"""Plausible visits to household_visit v1 for a household, for demo data, tests, drills and benchmarks."""
 
 from __future__ import annotations
 
 import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+VISIT_START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def visit_json(household, *, instance_id: str | None = None, seed: int = 1) -> dict:
+    """The JSON a phone posts to /visits for `household`: a 45-minute visit at the household."""
+    return {
+        "instance_id": instance_id or str(uuid.uuid4()),
+        "form_id": "household_visit",
+        "form_version": "1",
+        "household_id": str(household.id),
+        "started_at": VISIT_START.isoformat(),
+        "ended_at": (VISIT_START + timedelta(minutes=45)).isoformat(),
+        "location": {"lat": household.lat, "lon": household.lon, "accuracy_m": 10},
+        "answers": sample_answers(household, random.Random(seed)),
+    }
 
 
 def sample_answers(

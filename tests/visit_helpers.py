@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import random
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from app.images.synthetic import make_photo, make_signature
 from scripts.generate import SLOTS
-from scripts.visit_answers import sample_answers
+from scripts.visit_answers import VISIT_START, visit_json
 
 PHOTO_SLOTS = [s for s, k in SLOTS.items() if k == "photo"]
 SIGNATURE_SLOTS = [s for s, k in SLOTS.items() if k == "signature"]
-VISIT_START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def visit_payload(household, *, instance_id: str | None = None, seed: int = 1, **overrides) -> dict:
-    body = {
-        "instance_id": instance_id or str(uuid.uuid4()),
-        "form_id": "household_visit",
-        "form_version": "1",
-        "household_id": str(household.id),
-        "started_at": VISIT_START.isoformat(),
-        "ended_at": (VISIT_START + timedelta(minutes=45)).isoformat(),
-        "location": {"lat": household.lat, "lon": household.lon, "accuracy_m": 10},
-        "answers": sample_answers(household, random.Random(seed)),
-    }
-    body.update(overrides)
-    return body
+    return visit_json(household, instance_id=instance_id, seed=seed) | overrides
 
 
 def evidence(household, seed: int, *, taken_at: datetime | None = None, gps=None, size=(800, 600)) -> dict:

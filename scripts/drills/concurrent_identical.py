@@ -16,7 +16,8 @@ from collections import Counter
 
 from app.audit.models import AuditEvent
 from app.visits.models import Visit
-from scripts.drills.harness import Http, Stack, login, seed_county, stop_on_sigterm, verdict, visit_body
+from scripts.drills.harness import Http, Stack, login, seed_county, stop_on_sigterm, verdict
+from scripts.visit_answers import visit_json
 
 
 def main() -> int:
@@ -33,7 +34,7 @@ def main() -> int:
         household = county.households[0]
         api = stack.start_api(workers=args.workers, threads=args.threads)
         headers = login(api.base, county.helpers[household.village_code].username)
-        body = visit_body(household, seed=3)
+        body = visit_json(household, seed=3)
         barrier = threading.Barrier(args.clients)
         answers: list[tuple[int, str | None]] = []
         errors: list[str] = []

@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,7 +41,7 @@ from app.models import ALL_DOCUMENTS
 from app.visits.models import Attachment, Visit
 from scripts.generate import DEMO_PASSWORD, SLOTS, build_areas, build_households, build_users
 from scripts.services import BIN, EmbeddedServices, free_port
-from scripts.visit_answers import sample_answers
+from scripts.visit_answers import VISIT_START
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = DEMO_PASSWORD  # every seeded user has it
@@ -219,23 +219,6 @@ def seed_county(
         logins, helpers = build_users(county)
         households = build_households(rng, county, households_per_village, helpers)
     return County(households, helpers, logins, county.villages, county.towns[0][:6].ljust(12, "0"))
-
-
-VISIT_START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-def visit_body(household, *, instance_id: str | None = None, seed: int = 1) -> dict:
-    """The JSON a phone posts to /visits for `household`."""
-    return {
-        "instance_id": instance_id or str(uuid.uuid4()),
-        "form_id": "household_visit",
-        "form_version": "1",
-        "household_id": str(household.id),
-        "started_at": VISIT_START.isoformat(),
-        "ended_at": (VISIT_START + timedelta(minutes=45)).isoformat(),
-        "location": {"lat": household.lat, "lon": household.lon, "accuracy_m": 10},
-        "answers": sample_answers(household, random.Random(seed)),
-    }
 
 
 def evidence(household, seed: int, *, size: tuple[int, int] = (1600, 1200)) -> dict[str, bytes]:

@@ -44,9 +44,9 @@ from scripts.drills.harness import (
     stop_on_sigterm,
     stop_process,
     verdict,
-    visit_body,
 )
 from scripts.services import BIN
+from scripts.visit_answers import visit_json
 
 DONE = ("checked", "has_issues")
 
@@ -59,7 +59,7 @@ def submit(stack: Stack, county, households, size) -> list[str]:
     with app.app_context():
         for i, household in enumerate(households):
             principal = principal_for(county.helpers[household.village_code])
-            data = VisitIn().load(visit_body(household, seed=i))
+            data = VisitIn().load(visit_json(household, seed=i))
             data["instance_id"] = str(data["instance_id"])
             visit, _ = intake.create_visit(svc, principal, data)
             for slot, body in evidence(household, 300 + i, size=size).items():

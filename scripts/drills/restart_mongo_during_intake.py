@@ -37,8 +37,8 @@ from scripts.drills.harness import (
     stop_on_sigterm,
     upload_headers,
     verdict,
-    visit_body,
 )
+from scripts.visit_answers import visit_json
 
 
 class Phone:
@@ -108,7 +108,7 @@ def main() -> int:
                         return
                     i, household = todo.pop(0)
                 headers = tokens[household.village_code]
-                body = visit_body(household, seed=i)
+                body = visit_json(household, seed=i)
                 files = sets[i % len(sets)]
                 try:
                     resp = phone.send("POST", "/api/v1/visits", json_body=body, headers=headers)

@@ -28,8 +28,8 @@ from scripts.drills.harness import (
     stop_on_sigterm,
     upload_headers,
     verdict,
-    visit_body,
 )
+from scripts.visit_answers import visit_json
 from workers.runtime import build_worker
 
 
@@ -59,7 +59,7 @@ def main() -> int:
                 headers={**headers, **upload_headers(body)},
             )
 
-        created = http.request("POST", "/api/v1/visits", json_body=visit_body(household), headers=headers)
+        created = http.request("POST", "/api/v1/visits", json_body=visit_json(household), headers=headers)
         visit_id = created.json()["id"]
         slots = list(SLOTS)
         half = args.after
