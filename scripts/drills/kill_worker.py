@@ -9,7 +9,8 @@ and the scheduler) gets SIGKILL: nothing can clean up. A new worker and
 the sweeper (`doorstep sweep --every 5` with SWEEP_STALE_MINUTES=1) are started.
 
 What recovers the job: rq 2.x only notices an abandoned job when its StartedJobRegistry entry expires
-(heartbeat TTL, ~90 s) *and* a worker runs its registry maintenance (at start-up, then every 10 minutes);
+(heartbeat TTL, ~90 s) *and* a worker runs its registry maintenance (at start-up, then every
+`maintenance_interval`: 60 s in workers/runtime.py, rq's default is 10 min);
 it then retries it (the job has retries left) or fails it. The sweeper does not wait for that: a visit
 still `submitted` SWEEP_STALE_MINUTES after it was queued is dispatched again under the same job ids.
 Expected: every visit reaches checked, with no double effects: one `visit.checked` audit entry, one
@@ -188,8 +189,8 @@ def main() -> int:
             print(
                 f"note: the retry was still scheduled after {args.retry_wait:.0f}s: the restarted worker's "
                 "scheduler could not take the dead scheduler's lock (TTL 61 s) at start-up, and rq tries "
-                "again only at its next maintenance (every 10 min); enqueuing the due retry by hand, as the "
-                "scheduler would",
+                "again only at its next maintenance (every 60 s here, rq's default 10 min); enqueuing the "
+                "due retry by hand, as the scheduler would",
                 flush=True,
             )
             job = Job.fetch(job_id, connection=images_queue.connection)
