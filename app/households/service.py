@@ -12,6 +12,7 @@ from app.clock import now
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.households.models import Household, Member
 from app.users.models import User
+from app.users.service import find_user
 
 
 def visible_households(
@@ -55,8 +56,7 @@ def resolve_helper(principal: Principal, helper: str | None) -> User | None:
     """A helper is a cadre, given by user id or username, inside the caller's areas."""
     if not helper:
         return None
-    query = Q(id=helper) if ObjectId.is_valid(helper) else Q(username=helper)
-    user = User.objects(query).first()
+    user = find_user(helper)
     if user is None or user.role != "cadre" or not principal.covers(user.area_paths):
         raise ValidationFailed(errors={"helper": [f"帮扶责任人 {helper} 不存在 Unknown cadre"]})
     return user

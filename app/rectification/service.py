@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 
 from bson import ObjectId
-from mongoengine import Q
 
 from app.audit import service as audit
 from app.auth.principal import SYSTEM, Principal
@@ -19,6 +18,7 @@ from app.households import service as households
 from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.users.models import User
+from app.users.service import find_user
 from app.visits.models import Visit
 
 # Fields an update may write (the conditional update below sets exactly these).
@@ -174,8 +174,7 @@ def open_from_review(visit: Visit, principal: Principal) -> RectificationItem | 
 
 def resolve_responsible(principal: Principal, who: str) -> User:
     """A user named by id or username, inside the caller's areas."""
-    query = Q(id=who) if ObjectId.is_valid(who) else Q(username=who)
-    user = User.objects(query).first()
+    user = find_user(who)
     if user is None or not principal.covers(user.area_paths):
         raise ValidationFailed(errors={"responsible": [f"用户 {who} 不存在 Unknown user"]})
     return user

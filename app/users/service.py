@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mongoengine import NotUniqueError
+from bson import ObjectId
+from mongoengine import NotUniqueError, Q
 
 from app.areas.codes import ancestors
 from app.areas.models import Area
@@ -111,7 +112,7 @@ def visible_users(principal: Principal, role: str | None = None, area: str | Non
 
 def get_user(principal: Principal, user_id: str) -> User:
     principal.require("users.read")
-    user = User.objects(id=user_id).first() if _is_object_id(user_id) else None
+    user = User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
     return principal.check_visible(user)
 
 
@@ -174,11 +175,12 @@ def authenticate(username: str, password: str, *, max_failures: int, lock_second
 
 
 def user_for_token(user_id: str, token_version: int) -> User | None:
-    user = User.objects(id=user_id).first() if _is_object_id(user_id) else None
+    user = User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
     if user is None or user.token_version != token_version:
         return None
     return user
 
 
-def _is_object_id(value: str) -> bool:
-    return len(value or "") == 24 and all(c in "0123456789abcdef" for c in value)
+def find_user(ref: str) -> User | None:
+    """A user named by id or username (forms and imports accept either)."""
+    return User.objects(Q(id=ref) if ObjectId.is_valid(ref) else Q(username=ref)).first()
