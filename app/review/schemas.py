@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.areas.schemas import AREA_CODE
 from app.review.service import DECISIONS, MAX_BULK
-from app.users.schemas import AREA_CODE
 from app.visits.schemas import VisitOut
 from app.visits.states import REVIEWABLE
 

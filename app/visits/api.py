@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.errors import ValidationFailed
 from app.pagination import PAGE, QuerySetPage
 from app.visits import intake as service
