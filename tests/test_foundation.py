@@ -86,7 +86,7 @@ def test_wrong_s3_keys_are_refused(config):
 
 
 def test_job_round_trip_through_real_worker(app, queue, run_worker):
-    job = queue.enqueue("workers.jobs.heartbeat", "tok-1")
+    job = queue.enqueue("workers.heartbeat.heartbeat", "tok-1")
     worker = run_worker()
     job.refresh()
     assert job.get_status() == "finished", job.exc_info

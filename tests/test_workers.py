@@ -219,7 +219,7 @@ def test_job_that_crashes_midway_is_retried_and_completes(world, client, run_wor
 
 def test_household_status_machine():
     from app.errors import InvalidTransition
-    from app.households.status import next_status
+    from app.households.lifecycle import next_status
 
     assert next_status("registered", "visit_submitted") == "visit_submitted"
     assert next_status("visit_submitted", "visit_checked") == "checked"
