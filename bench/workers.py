@@ -43,8 +43,8 @@ from app.visits.models import Attachment, Visit
 from app.visits.schemas import VisitIn
 from app.visits.upload import receive
 from bench.common import percentile, write_results
-from scripts.drills.harness import SLOTS, Stack, evidence, seed_county, stop_on_sigterm, tree_cpu
-from scripts.visit_answers import visit_json
+from devkit.answers import visit_json
+from devkit.stack import SLOTS, Stack, evidence, seed_county, stop_on_sigterm, tree_cpu
 from workers import check_jobs, image_jobs
 from workers.runtime import build_worker
 

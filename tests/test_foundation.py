@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from app.queue import JobQueue
 from app.storage import ObjectStore
-from scripts.services import EmbeddedServices
+from devkit.servers import EmbeddedServices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,7 +109,7 @@ def test_run_command_brings_everything_up_and_leaves_nothing_behind(tmp_path):
     import time
     import urllib.request
 
-    from scripts.services import free_port
+    from devkit.servers import free_port
 
     port = free_port()
     proc = subprocess.Popen(

@@ -8,12 +8,12 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.households.models import Household
-from app.images.synthetic import make_photo, reencode
 from app.rectification.models import RectificationItem
 from app.storage import ObjectStore
 from app.visits.models import Attachment, Visit
+from devkit.imagegen import make_photo, reencode
+from tests.api_submissions import VISIT_START, evidence, put_attachment, visit_payload
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_helpers import VISIT_START, evidence, put_attachment, visit_payload
 
 VILLAGE = "370101001001"
 
