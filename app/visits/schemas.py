@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-
 from marshmallow import Schema, fields, validate
 
+from app.clock import CHINA_TZ
 from app.visits.states import STATES
-
-# Phones in the field send local time; a time without an offset is read as China Standard Time.
-CST = timezone(timedelta(hours=8))
 
 
 class LocationIn(Schema):
@@ -23,8 +19,8 @@ class VisitIn(Schema):
     form_id = fields.String(required=True)
     form_version = fields.Integer(required=True, validate=validate.Range(min=1))
     household_id = fields.String(required=True)
-    started_at = fields.AwareDateTime(required=True, default_timezone=CST)
-    ended_at = fields.AwareDateTime(required=True, default_timezone=CST)
+    started_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
+    ended_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
 
@@ -79,5 +75,5 @@ class VisitQuery(Schema):
     household_id = fields.String()
     area = fields.String()
     state = fields.String(validate=validate.OneOf(STATES))
-    since = fields.AwareDateTime(default_timezone=CST)
+    since = fields.AwareDateTime(default_timezone=CHINA_TZ)
     cadre_id = fields.String()
