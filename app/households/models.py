@@ -6,7 +6,6 @@ from mongoengine import (
     DateField,
     DateTimeField,
     DictField,
-    Document,
     EmbeddedDocument,
     EmbeddedDocumentListField,
     FloatField,
@@ -17,6 +16,7 @@ from mongoengine import (
 )
 
 from app.areas.codes import CODE_PATTERN
+from app.tallies.models import TALLY_INDEXES, Tallied
 
 CATEGORIES = ("with_labour", "without_labour")
 CATEGORY_LABELS = {"with_labour": "有劳动能力", "without_labour": "无劳动能力"}
@@ -48,7 +48,7 @@ class HouseholdQuerySet(QuerySet):
         return self.filter(area_path=code)
 
 
-class Household(Document):
+class Household(Tallied):
     number = StringField(required=True, unique=True, max_length=40)  # 户编号
     village_code = StringField(required=True, regex=CODE_PATTERN)
     area_path = ListField(StringField(), required=True)  # province .. village, for scoping
@@ -76,6 +76,7 @@ class Household(Document):
         "collection": "households",
         "queryset_class": HouseholdQuerySet,
         "indexes": [
+            *TALLY_INDEXES,
             "area_path",
             ("area_path", "status"),
             "village_code",

@@ -11,6 +11,8 @@ from app.auth.principal import Principal
 from app.clock import now
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.households.models import Household, Member
+from app.tallies.kinds import HOUSEHOLDS
+from app.tallies.settle import settle
 from app.users.models import User
 from app.users.service import find_user
 
@@ -80,6 +82,7 @@ def create_household(principal: Principal, data: dict) -> Household:
         household.save()
     except NotUniqueError as err:
         raise Conflict(f"户编号 {data['number']} 已存在 Household number exists", field="number") from err
+    settle(HOUSEHOLDS, [household.id])
     audit.record(
         principal,
         "household.create",
@@ -107,6 +110,7 @@ def update_household(principal: Principal, household_id: str, changes: dict) -> 
     household.updated_at = now()
     household.version += 1
     household.save()
+    settle(HOUSEHOLDS, [household.id])
     audit.record(
         principal,
         "household.update",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mongoengine import DateField, DateTimeField, Document, ListField, QuerySet, StringField
+from mongoengine import DateField, DateTimeField, ListField, QuerySet, StringField
+
+from app.tallies.models import TALLY_INDEXES, Tallied
 
 SOURCES = ("check", "review", "manual")
 STATUSES = ("open", "closed")
@@ -13,7 +15,7 @@ class RectificationQuerySet(QuerySet):
         return self.filter(area_path=code)
 
 
-class RectificationItem(Document):
+class RectificationItem(Tallied):
     # Deduplication key: "check:<visit>:<code>", "review:<visit>" or "manual:<uuid>". Makes the
     # automatic openers idempotent: a re-run of a job finds the item it opened before.
     key = StringField(required=True, unique=True)
@@ -40,5 +42,5 @@ class RectificationItem(Document):
     meta = {
         "collection": "rectifications",
         "queryset_class": RectificationQuerySet,
-        "indexes": [("area_path", "status", "-created_at"), "household_id", "visit_id"],
+        "indexes": [*TALLY_INDEXES, ("area_path", "status", "-created_at"), "household_id", "visit_id"],
     }

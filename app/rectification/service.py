@@ -17,6 +17,8 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.households import service as households
 from app.households.models import Household
 from app.rectification.models import RectificationItem
+from app.tallies.kinds import ITEMS
+from app.tallies.settle import settle
 from app.users.models import User
 from app.users.service import find_user
 from app.visits.models import Visit
@@ -77,7 +79,10 @@ def _open_once(item: RectificationItem) -> bool:
     result = RectificationItem._get_collection().update_one(
         {"key": item.key}, {"$setOnInsert": item.to_mongo().to_dict()}, upsert=True
     )
-    return result.upserted_id is not None
+    if result.upserted_id is None:
+        return False
+    settle(ITEMS, [result.upserted_id])
+    return True
 
 
 def open_from_checks(visit_id: str) -> list[RectificationItem]:
@@ -218,6 +223,7 @@ def create_item(principal: Principal, data: dict) -> RectificationItem:
     item.responsible_id, item.responsible = _default_responsible(household, None)
     _apply_responsible(principal, item, data)
     item.save()
+    settle(ITEMS, [item.id])
     audit.record(
         principal, "rectification.open", "rectification", str(item.id), item.area_path, source="manual"
     )
@@ -248,6 +254,7 @@ def update_item(principal: Principal, item_id: str, changes: dict) -> Rectificat
     )
     if not updated:
         raise InvalidTransition("整改事项已销号 Item already closed", status="closed")
+    settle(ITEMS, [item.id])
     audit.record(
         principal,
         "rectification.close" if closing else "rectification.update",

@@ -1,8 +1,9 @@
 """The verification progress report (核查进度统计): one row per child area plus a total.
 
-Every figure is counted in the database: four aggregation pipelines ($match on the indexed
-`area_path`, $group keyed by the child area's code, read from `area_path` at the child's depth),
-whose few result rows are merged here. Definitions, for the API doc and the exports:
+Every figure comes from the per-area counters (app/tallies): the report reads one counter for the area
+and one per child, however many households they hold. The aggregation pipelines below count the same
+figures from the documents themselves; they are the independent recount that tests and benchmarks compare
+the counters with. Definitions, for the API doc and the exports:
 
 - households (户数): registered households in the area.
 - visited (已走访): households whose record points to a submitted visit (`latest_visit_id`, set when
@@ -33,6 +34,7 @@ from app.clock import now
 from app.errors import ValidationFailed
 from app.households.models import Household
 from app.rectification.models import RectificationItem
+from app.tallies.models import AreaCounter
 from app.visits.models import Visit
 from app.visits.states import REVIEWABLE
 
@@ -184,8 +186,22 @@ def problem_pipeline(code: str, depth: int) -> list[dict]:
     ]
 
 
-def count_by_child(area: Area) -> dict[str, Counter]:
-    """Raw counts per child code ("" for documents filed directly under the area)."""
+def counters_by_child(area: Area, children: list[Area]) -> dict[str, Counter]:
+    """Raw counts per child code from the counters ("" for what is filed directly under the area)."""
+    stored = {
+        c.code: Counter(c.counts)
+        for c in AreaCounter.objects(code__in=[area.code, *(a.code for a in children)])
+    }
+    counts = {child.code: stored[child.code] for child in children if child.code in stored}
+    direct = stored.get(area.code, Counter())
+    direct.subtract(sum(counts.values(), Counter()))
+    if +direct:
+        counts[""] = +direct
+    return counts
+
+
+def recount_by_child(area: Area) -> dict[str, Counter]:
+    """Raw counts per child code, counted from the documents ("" for those filed directly under the area)."""
     depth = len(area.path)  # a child's code sits right after its parent's path
     counts: dict[str, Counter] = {}
     for document, pipeline in (
@@ -233,11 +249,12 @@ def figures(counts: Counter) -> dict:
 def verification_report(principal: Principal, area: str | None = None) -> dict:
     principal.require("reports.read")
     parent = report_area(principal, area)
-    counts = count_by_child(parent)
+    children = list(Area.objects.children_of(parent.code).order_by("code"))
+    counts = counters_by_child(parent, children)
     rows = [
         {"code": child.code, "name": child.name, "level": child.level}
         | figures(counts.get(child.code, Counter()))
-        for child in Area.objects.children_of(parent.code).order_by("code")
+        for child in children
     ]
     if counts.get(""):
         rows.append({"code": parent.code, "name": DIRECT, "level": parent.level} | figures(counts[""]))

@@ -28,7 +28,14 @@ def complete_if_ready(queue: JobQueue, principal: Principal, visit: Visit) -> Vi
     present = set(Attachment.objects(visit_id=str(visit.id)).distinct("slot"))
     if not set(visit.expected_slots) <= present:
         return visit
-    if lifecycle.move(visit, "submitted", principal, action="visit.submit", fields={"submitted_at": now()}):
+    if lifecycle.move(
+        visit,
+        "submitted",
+        principal,
+        action="visit.submit",
+        fields={"submitted_at": now()},
+        settle_counts=False,
+    ):
         enqueue_checks(queue, str(visit.id))
     else:
         visit.reload()  # a concurrent twin won; the visit is no longer `receiving`

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import now
 from app.households.lifecycle import follow_visit
+from app.tallies.kinds import HOUSEHOLDS, VISITS
+from app.tallies.settle import settle
 from app.visits.models import StateChange, Visit
 from app.visits.states import require_transition
 
@@ -27,10 +31,13 @@ def move(
     note: str | None = None,
     actor_label: str | None = None,
     role: str | None = None,
+    settle_counts: bool = True,
     **details: Any,
 ) -> bool:
     """Move `visit` from the state it was read in to `target`, setting `fields` with it. Returns False
-    when someone else moved it first (nothing written); on success `visit` holds what was written."""
+    when someone else moved it first (nothing written); on success `visit` holds what was written.
+    The report counters follow at once, unless `settle_counts` is False (intake: the check job or the
+    sweep settles them moments later, keeping the phone's request short)."""
     current = visit.state
     require_transition(current, target)
     stamp = now()
@@ -53,6 +60,10 @@ def move(
     if target != current:
         visit.history.append(change)
     household_status = follow_visit(visit.household_id, str(visit.id), target, visit.assessment, stamp)
+    if settle_counts:
+        settle(VISITS, [visit.id])
+        if household_status is not None:
+            settle(HOUSEHOLDS, [ObjectId(visit.household_id)])
     audit.record(
         actor,
         action,

@@ -15,6 +15,7 @@ from mongoengine import (
     StringField,
 )
 
+from app.tallies.models import TALLY_INDEXES, Tallied
 from app.visits.states import STATES
 
 
@@ -36,7 +37,7 @@ class VisitQuerySet(QuerySet):
         return self.filter(state="submitted", queued_at=None)
 
 
-class Visit(Document):
+class Visit(Tallied):
     instance_id = StringField(required=True, unique=True)  # client UUID: the idempotency key
     content_digest = StringField(required=True)
     form_id = StringField(required=True)
@@ -69,6 +70,7 @@ class Visit(Document):
         "collection": "visits",
         "queryset_class": VisitQuerySet,
         "indexes": [
+            *TALLY_INDEXES,
             ("area_path", "state", "submitted_at"),
             ("area_path", "-created_at"),
             ("household_id", "-created_at"),
