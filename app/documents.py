@@ -5,7 +5,7 @@ from app.audit.models import AuditEvent
 from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.samples.models import Sample
-from app.tallies.models import AreaCounter
+from app.tallies.models import AreaCounter, TallyOp
 from app.users.models import User
 from app.visits.models import Attachment, Visit
 
@@ -19,4 +19,5 @@ ALL_DOCUMENTS: list = [
     Visit,
     Attachment,
     AreaCounter,
+    TallyOp,
 ]

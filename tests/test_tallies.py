@@ -152,26 +152,27 @@ def test_a_crash_between_claim_and_counters_is_finished_once(world, monkeypatch)
     assert_counters_equal_recount()
 
 
-def test_a_crash_after_the_counters_but_before_the_clear_counts_once(world, monkeypatch):
+def test_a_crash_after_the_counters_but_before_the_done_record_counts_once(world, monkeypatch):
     cadre, _ = world
     home = _new_household(random.Random(3), cadre, 3)
     item = ledger.create_item(SYSTEM, {"household_id": str(home.id), "problem": "问题"})
-    collection = RectificationItem._get_collection()
-    real_update_many = type(collection).update_many
+    collection_type = type(RectificationItem._get_collection())
+    real_insert_one = collection_type.insert_one
 
-    def crash_on_clear(self, filter, update, *args, **kwargs):
-        if "$unset" in update and "tally_pending" in update["$unset"]:
+    def crash_on_done(self, document, *args, **kwargs):
+        if self.name == "tally_ops":
             raise ConnectionError("process killed (injected)")
-        return real_update_many(self, filter, update, *args, **kwargs)
+        return real_insert_one(self, document, *args, **kwargs)
 
-    monkeypatch.setattr(type(collection), "update_many", crash_on_clear)
+    monkeypatch.setattr(collection_type, "insert_one", crash_on_done)
     with pytest.raises(ConnectionError):
         ledger.update_item(SYSTEM, str(item.id), {"status": "closed", "close_note": "已整改"})
-    monkeypatch.setattr(type(collection), "update_many", real_update_many)
+    monkeypatch.setattr(collection_type, "insert_one", real_insert_one)
     monkeypatch.setattr(settle_module, "ABANDONED_AFTER_NS", 0)
-    sweep_tallies()  # applies the pending operation again: each counter already lists it
+    assert sweep_tallies()  # applies the operation again: each counter already lists it
     counts = AreaCounter.objects.get(code=COUNTY).counts
     assert (counts.get("problems_open", 0), counts.get("problems_closed")) == (0, 1)
+    assert settle_module.unfinished(ITEMS) == []
     assert_counters_equal_recount()
 
 

@@ -132,7 +132,7 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
         if updates:
             collection.bulk_write(updates, ordered=False)
         if inserts:
-            finish(HOUSEHOLDS, op)  # the new households' tallies were claimed in the insert itself
+            finish(HOUSEHOLDS, op, inserts)  # their tallies were claimed in the insert itself
         if updates:
             changed = [u._filter["number"] for u in updates]
             settle(HOUSEHOLDS, collection.distinct("_id", {"number": {"$in": changed}}))

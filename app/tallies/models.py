@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mongoengine import BooleanField, DictField, Document, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 
 class AreaCounter(Document):
@@ -17,13 +17,22 @@ class AreaCounter(Document):
     meta = {"collection": "area_counters"}
 
 
+class TallyOp(Document):
+    """An operation that reached the counters (app.tallies.settle); kept a week, for recovery."""
+
+    op = StringField(primary_key=True)
+    at = DateTimeField(required=True)
+
+    meta = {"collection": "tally_ops", "indexes": [{"fields": ["at"], "expireAfterSeconds": 7 * 24 * 3600}]}
+
+
 class Tallied(Document):
     """A document that adds to its areas' counters (written by app.tallies.settle, never by hand)."""
 
     tally = DictField()  # what it added last
     tally_areas = ListField(StringField())  # where it added it
     tally_version = IntField()
-    tally_pending = DictField(null=True)  # a claimed change not yet cleared: {op, parts}
+    tally_pending = DictField(null=True)  # the last claimed change: {op, parts}; done once in tally_ops
 
     meta = {"abstract": True}
 

@@ -14,7 +14,7 @@ from mongoengine.connection import get_db
 from pymongo import ReplaceOne, UpdateOne
 
 from app.tallies.kinds import KINDS, nonzero
-from app.tallies.settle import COUNTERS, PENDING
+from app.tallies.settle import COUNTERS, mark_done, unfinished
 
 BATCH = 1000
 
@@ -53,6 +53,8 @@ def reconcile(fix: bool = False) -> dict:
     expected = recount()
     found = drift(expected)
     if fix:
+        for kind in KINDS:  # claims still open are part of the recount: they must not be applied again
+            mark_done(unfinished(kind))
         _rewrite_counters(expected)
         _rewrite_document_tallies()
     return {"areas": len(expected), "drifted": len(found), "drift": found, "fixed": fix}
@@ -73,17 +75,12 @@ def _rewrite_document_tallies() -> None:
     db = get_db()
     for kind in KINDS:
         collection = db[kind.collection]
-        fields = {name: 1 for name in (*kind.fields, "area_path", "tally", "tally_areas", PENDING)}
+        fields = {name: 1 for name in (*kind.fields, "area_path", "tally", "tally_areas")}
         batch = []
         for doc in collection.find({}, fields):
             tally, areas = nonzero(kind.tally(doc)), list(doc.get("area_path") or [])
-            if doc.get("tally") != tally or doc.get("tally_areas") != areas or doc.get(PENDING):
-                batch.append(
-                    UpdateOne(
-                        {"_id": doc["_id"]},
-                        {"$set": {"tally": tally, "tally_areas": areas}, "$unset": {PENDING: 1}},
-                    )
-                )
+            if doc.get("tally") != tally or doc.get("tally_areas") != areas:
+                batch.append(UpdateOne({"_id": doc["_id"]}, {"$set": {"tally": tally, "tally_areas": areas}}))
             if len(batch) >= BATCH:
                 collection.bulk_write(batch, ordered=False)
                 batch = []

@@ -10,7 +10,7 @@ from mongoengine.connection import get_db
 
 from app.clock import now
 from app.tallies.kinds import KINDS, Kind
-from app.tallies.settle import finish_abandoned, settle
+from app.tallies.settle import finish_abandoned, projection, settle_documents
 
 STATE = "tally_sweeps"
 OVERLAP = timedelta(minutes=5)  # clock skew between app servers and writes in flight
@@ -18,10 +18,15 @@ CHUNK = 1000
 
 
 def settle_changed_since(kind: Kind, since: datetime | None) -> int:
-    collection = get_db()[kind.collection]
+    """Settle every document of `kind` written since `since` (all of them when None)."""
     query = {"updated_at": {"$gte": since}} if since else {}
-    ids = [doc["_id"] for doc in collection.find(query, {"_id": 1})]
-    return sum(settle(kind, ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK))
+    changed, chunk = 0, []
+    for doc in get_db()[kind.collection].find(query, projection(kind)):
+        chunk.append(doc)
+        if len(chunk) == CHUNK:
+            changed += settle_documents(kind, chunk)
+            chunk = []
+    return changed + (settle_documents(kind, chunk) if chunk else 0)
 
 
 def sweep_tallies() -> dict[str, int]:
