@@ -5,7 +5,17 @@ from app.audit.models import AuditEvent
 from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.samples.models import Sample
-from app.users.models import User
+from app.users.models import AppToken, User
 from app.visits.models import Attachment, Visit
 
-ALL_DOCUMENTS: list = [Area, Household, User, AuditEvent, RectificationItem, Sample, Visit, Attachment]
+ALL_DOCUMENTS: list = [
+    Area,
+    Household,
+    User,
+    AuditEvent,
+    RectificationItem,
+    Sample,
+    Visit,
+    Attachment,
+    AppToken,
+]

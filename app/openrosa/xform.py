@@ -92,7 +92,7 @@ def _compile(form: FormVersion, sheets: dict[str, list[dict]], version: str) -> 
     warnings: list[str] = []
     try:
         result = convert({**sheets, "settings": settings}, warnings=warnings, form_name=form.form_id)
-    except Exception as err:  # noqa: BLE001 - pyxform raises several unrelated types; name the form
+    except Exception as err:  # pyxform raises several unrelated types: name the form and re-raise
         raise XFormBuildError(f"{form.key}: pyxform could not build the XForm: {err}") from err
     return result.xform.encode("utf-8")
 

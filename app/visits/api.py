@@ -7,7 +7,6 @@ import json
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from app.auth.access import current_principal
 from app.errors import ValidationFailed
@@ -15,21 +14,14 @@ from app.pagination import PAGE, QuerySetPage
 from app.visits import intake as service
 from app.visits.presenter import visit_view, visits_view
 from app.visits.queries import get_visit, visible_visits
-from app.visits.schemas import VisitIn, VisitOut, VisitQuery
+from app.visits.schemas import VisitIn, VisitOut, VisitQuery, load_visit
 from app.visits.upload import receive
 
 blp = Blueprint("visits", __name__, description="入户走访 Visits")
 
 
 def _intake() -> service.Intake:
-    ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
-    return service.Intake(
-        store=ext["store"],
-        queue=ext["queue"],
-        forms=ext["forms"],
-        max_bytes=cfg.MAX_UPLOAD_BYTES,
-        max_pixels=cfg.MAX_IMAGE_PIXELS,
-    )
+    return service.Intake.from_extensions(current_app.extensions, current_app.config["DOORSTEP"])
 
 
 def _show(visit) -> dict:
@@ -40,13 +32,6 @@ def _show(visit) -> dict:
         ext["forms"].get(visit.form_id, visit.form_version),
         ext["store"],
     )
-
-
-def _load_visit(raw) -> dict:
-    try:
-        return VisitIn().load(raw)
-    except ValidationError as err:
-        raise ValidationFailed(errors=err.messages) from err
 
 
 @blp.route("")
@@ -86,20 +71,19 @@ class VisitsView(MethodView):
             if not raw:
                 raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
             try:
-                data = _load_visit(json.loads(raw))
+                data = load_visit(json.loads(raw))
             except json.JSONDecodeError as err:
                 raise ValidationFailed(errors={"visit": [f"JSON 无效 Invalid JSON: {err}"]}) from err
         else:
-            data = _load_visit(request.get_json(silent=True) or {})
-        data["instance_id"] = str(data["instance_id"])
-        visit, created = service.create_visit(intake, principal, data)
-        for slot, part in request.files.items():
-            upload = receive(part.stream, max_bytes=intake.max_bytes)
-            try:
-                visit, attached = service.attach(intake, principal, str(visit.id), slot, upload)
-            finally:
+            data = load_visit(request.get_json(silent=True) or {})
+        uploads = {}
+        try:
+            for slot, part in request.files.items():
+                uploads[slot] = receive(part.stream, max_bytes=intake.max_bytes)
+            visit, created = service.submit_visit(intake, principal, data, uploads)
+        finally:
+            for upload in uploads.values():
                 upload.close()
-            created = created or attached
         return _show(visit), 201 if created else 200
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from mongoengine import NotUniqueError
 from redis.exceptions import RedisError
@@ -53,6 +55,17 @@ class Intake:
     max_bytes: int
     max_pixels: int
 
+    @classmethod
+    def from_extensions(cls, extensions: Mapping[str, Any], config: Any) -> Intake:
+        """Intake over an app's registered store, queue and forms, with its configured upload limits."""
+        return cls(
+            store=extensions["store"],
+            queue=extensions["queue"],
+            forms=extensions["forms"],
+            max_bytes=config.MAX_UPLOAD_BYTES,
+            max_pixels=config.MAX_IMAGE_PIXELS,
+        )
+
 
 def content_digest(data: dict) -> str:
     """A stable hash of what the phone sent, to tell a retry from a different submission."""
@@ -61,8 +74,14 @@ def content_digest(data: dict) -> str:
     ).hexdigest()
 
 
-def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visit, bool]:
-    """Create the visit, or return the existing one for a retry. Returns (visit, created)."""
+def create_visit(
+    intake: Intake, principal: Principal, data: dict, *, origin: Mapping[str, Any] | None = None
+) -> tuple[Visit, bool]:
+    """Create the visit, or return the existing one for a retry. Returns (visit, created).
+
+    `origin` (e.g. {"source": "openrosa", "device_id": …}) is recorded but is not part of the content
+    that tells a retry from a different submission.
+    """
     principal.require("visits.submit")
     digest = content_digest(data)
     existing = Visit.objects(instance_id=data["instance_id"]).first()
@@ -90,6 +109,7 @@ def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visi
         lon=location.get("lon"),
         accuracy_m=location.get("accuracy_m"),
         answers=answers,
+        origin=dict(origin or {}),
         expected_slots=required,
         state="receiving",
         history=[
@@ -137,17 +157,57 @@ def attachments_of(visit: Visit) -> dict[str, Attachment]:
     return {a.slot: a for a in Attachment.objects(visit_id=str(visit.id))}
 
 
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "text/csv": "csv"}
+
+
 def storage_key(visit: Visit, slot: str, sha256: str, content_type: str) -> str:
     """county/town/village/household/visit/slot-hash.ext: a county's objects stay together."""
     county, town, village = (visit.area_path + [""] * 5)[2:5]
-    ext = "png" if content_type == "image/png" else "jpg"
+    ext = EXTENSIONS.get(content_type, "bin")
     return f"{county}/{town}/{village}/{visit.household_id}/{visit.id}/{slot}-{sha256[:16]}.{ext}"
 
 
-def attach(
-    intake: Intake, principal: Principal, visit_id: str, slot: str, upload: ReceivedUpload
+def submit_visit(
+    intake: Intake,
+    principal: Principal,
+    data: dict,
+    uploads: Mapping[str, ReceivedUpload],
+    *,
+    origin: Mapping[str, Any] | None = None,
 ) -> tuple[Visit, bool]:
-    """Store one slot's file. Returns (visit, created); the same bytes again change nothing."""
+    """Create (or find again) a visit and store its files in one go, checking every file first.
+
+    A file that is not an acceptable image for its slot is refused before anything is written, so a
+    rejected request leaves no half-made visit behind. Returns (visit, created-or-changed).
+    """
+    principal.require("visits.submit")
+    form = intake.forms.get(data["form_id"], data["form_version"])
+    accepted = {}
+    for slot, upload in uploads.items():
+        spec = next((s for s in form.attachment_slots if s.slot == slot), None)
+        if spec is None:
+            raise UnknownSlot(slot=slot, slots=[s.slot for s in form.attachment_slots])
+        accepted[slot] = _accept_image(intake, spec, upload)
+    visit, changed = create_visit(intake, principal, data, origin=origin)
+    for slot, upload in uploads.items():
+        visit, attached = attach(intake, principal, str(visit.id), slot, upload, info=accepted[slot])
+        changed = changed or attached
+    return visit, changed
+
+
+def attach(
+    intake: Intake,
+    principal: Principal,
+    visit_id: str,
+    slot: str,
+    upload: ReceivedUpload,
+    *,
+    info: ImageInfo | None = None,
+) -> tuple[Visit, bool]:
+    """Store one slot's file. Returns (visit, created); the same bytes again change nothing.
+
+    `info` is the image as `submit_visit` already accepted it for this slot, so it is not decoded twice.
+    """
     principal.require("visits.submit")
     visit = get_visit(principal, visit_id)
     if visit.cadre_id != principal.user_id:
@@ -163,7 +223,7 @@ def attach(
         return complete_if_ready(intake, principal, visit), False
     if existing is not None and visit.state != "receiving":
         raise SlotLocked(slot=slot, state=visit.state)
-    info = _accept_image(intake, spec, upload)
+    info = info or _accept_image(intake, spec, upload)
     key = storage_key(visit, slot, upload.sha256, info.content_type)
     upload.file.seek(0)
     intake.store.put(
@@ -205,6 +265,38 @@ def attach(
     )
     visit = complete_if_ready(intake, principal, visit)
     return visit, True
+
+
+def attach_device_audit(intake: Intake, principal: Principal, visit_id: str, upload: ReceivedUpload) -> bool:
+    """Store the phone's own audit log (ODK Collect's audit.csv: timings per question and, with location
+    tracking, where the phone was) beside the evidence and record it on the visit. It is not an evidence
+    slot, so it may arrive after the visit is complete. Returns False when these bytes are already stored."""
+    principal.require("visits.submit")
+    visit = get_visit(principal, visit_id)
+    if visit.cadre_id != principal.user_id:
+        raise Forbidden("只有提交走访的干部可以上传附件 Only the visiting cadre may upload")
+    if (visit.device_audit or {}).get("sha256") == upload.sha256:
+        return False
+    upload.file.seek(0)
+    if not upload.file.read(64).startswith(b"event"):
+        raise ValidationFailed(
+            "audit.csv 不是 ODK 审计日志 Not an ODK audit log", reason_detail="not_audit_log"
+        )
+    key = storage_key(visit, "device_audit", upload.sha256, "text/csv")
+    upload.file.seek(0)
+    intake.store.put(
+        key,
+        upload.file,
+        "text/csv",
+        sha256_hex=upload.sha256,
+        metadata={"visit": str(visit.id), "slot": "device_audit", "uploaded-by": principal.username},
+    )
+    record = {"key": key, "sha256": upload.sha256, "size": upload.size, "uploaded_at": now()}
+    Visit.objects(id=visit.id).update_one(set__device_audit=record, set__updated_at=now())
+    audit.record(
+        principal, "visit.device_audit", "visit", str(visit.id), visit.area_path, sha256=upload.sha256
+    )
+    return True
 
 
 def _accept_image(intake: Intake, spec, upload: ReceivedUpload) -> ImageInfo:

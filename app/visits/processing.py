@@ -21,7 +21,7 @@ from app.images.thumbnails import THUMBNAIL_SIZES, make_thumbnail
 from app.rectification.service import open_from_checks
 from app.storage import ObjectStore
 from app.visits.models import Attachment, StateChange, Visit
-from app.visits.states import DECIDED, require_transition
+from app.visits.states import FINAL, require_transition
 
 log = logging.getLogger(__name__)
 HOUSEHOLD_EVENT = {"checked": "visit_checked", "has_issues": "visit_has_issues"}
@@ -54,7 +54,7 @@ def check_visit(forms, policy: CheckPolicy, visit_id: str, assess=None) -> str:
     visit = Visit.objects(id=visit_id).first()
     if visit is None:
         raise LookupError(f"visit {visit_id} not found")
-    if visit.state in DECIDED or visit.state == "receiving":
+    if visit.state in FINAL or visit.state == "receiving":
         log.info("visit %s is %s: nothing to check", visit_id, visit.state)
         return visit.state
     form = forms.get(visit.form_id, visit.form_version)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
+from app.errors import ValidationFailed
 from app.visits.states import STATES
 
 # Phones in the field send local time; a time without an offset is read as China Standard Time.
@@ -27,6 +28,16 @@ class VisitIn(Schema):
     ended_at = fields.AwareDateTime(required=True, default_timezone=CST)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
+
+
+def load_visit(raw: object) -> dict:
+    """A visit as phones send it (JSON, or mapped from an OpenRosa instance), checked and typed."""
+    try:
+        data = VisitIn().load(raw)
+    except ValidationError as err:
+        raise ValidationFailed(errors=err.messages) from err
+    data["instance_id"] = str(data["instance_id"])
+    return data
 
 
 class AttachmentOut(Schema):
