@@ -6,12 +6,12 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from app import db
-from app.auth.access import register_authentication
 from app.cli import cli_group
 from app.config import Config
 from app.errors import register_error_handlers
 from app.extensions import api
 from app.forms import register_forms
+from app.login.access import register_authentication
 from app.openrosa.api import register_openrosa
 from app.queue import JobQueue
 from app.routes import BLUEPRINTS

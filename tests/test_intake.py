@@ -12,10 +12,10 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.households.models import Household
-from app.images.synthetic import make_photo
 from app.visits.models import Attachment, Visit
+from devkit.imagegen import make_photo
+from tests.api_submissions import PHOTO_SLOTS, evidence, put_attachment, visit_payload
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_helpers import PHOTO_SLOTS, evidence, put_attachment, visit_payload
 
 VILLAGE = "370101001001"
 

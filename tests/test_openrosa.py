@@ -23,10 +23,10 @@ from app.openrosa.household_list import COLUMNS
 from app.openrosa.xform import build_xform, xform_for
 from app.users import passwords
 from app.visits.models import Attachment, Visit
-from scripts.visit_answers import sample_answers
+from devkit.answers import sample_answers
+from tests.api_submissions import evidence
 from tests.factories import PASSWORD, HouseholdFactory, area_tree, make_user, token_for
 from tests.odk_engine import AUDIT_CSV, basic, collect_post, image_file, refs, run_engine
-from tests.visit_helpers import evidence
 
 VILLAGE, OTHER_VILLAGE = "370101001001", "370101001002"
 HOUSEHOLD_ID, OUTSIDE_ID = "6560a0000000000000000001", "6560a0000000000000000002"
@@ -142,7 +142,7 @@ def test_every_published_form_loads_and_fills_in_the_odk_engine(filled, session_
 def test_collect_submission_ends_checked_with_the_json_answers(
     filled, world, client, run_worker, session_app
 ):
-    cadre, household, headers = world
+    cadre, _household, headers = world
     form = filled[("household_visit", HOUSEHOLD_ID)]
     head = client.head("/openrosa/submission", headers=headers)
     assert head.status_code == 204 and head.headers["X-OpenRosa-Version"] == "1.0"
@@ -164,7 +164,7 @@ def test_collect_submission_ends_checked_with_the_json_answers(
 
 
 def test_other_forms_submit_too(filled, world, client, run_worker):
-    cadre, _, headers = world
+    _cadre, _, headers = world
     form = filled[("satisfaction_survey", HOUSEHOLD_ID)]
     assert _submit(client, headers, form).status_code == 201
     run_worker()
@@ -241,8 +241,10 @@ def test_editing_a_decided_visit_is_refused(filled, world, client):
     assert Visit.objects.count() == 1 and Visit.objects.get().state == "approved"
 
 
-BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>
-<household_visit id="household_visit" version="1-x"><meta><instanceID>&lol2;</instanceID></meta></household_visit>"""
+BILLION_LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
+<!ENTITY lol2 "&lol;&lol;&lol;">]>
+<household_visit id="household_visit" version="1-x">
+<meta><instanceID>&lol2;</instanceID></meta></household_visit>"""
 
 
 @pytest.mark.parametrize(
@@ -327,7 +329,7 @@ def test_password_change_ends_cached_basic_credentials(world, client):
 
 
 def test_form_list_manifest_and_household_list(world, client, app):
-    cadre, household, headers = world
+    _cadre, household, headers = world
     listing = fromstring(client.get("/openrosa/formList", headers=headers).data)
     ns = {"x": "http://openrosa.org/xforms/xformsList"}
     items = {x.find("x:formID", ns).text: x for x in listing.findall("x:xform", ns)}

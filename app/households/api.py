@@ -6,7 +6,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.households import service
 from app.households.importer import import_households
 from app.households.schemas import HouseholdIn, HouseholdOut, HouseholdPatch, HouseholdQuery

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.auth.access import current_principal
+from app.areas.schemas import AREA_CODE
+from app.auth.current import current_principal
 from app.households.idnumbers import PHONE_RE, is_valid_id, mask_id, mask_phone
 from app.households.models import CATEGORIES, STATUSES
-from app.users.schemas import AREA_CODE
 
 
 def _shown(permission: str, mask):

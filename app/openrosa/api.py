@@ -2,14 +2,14 @@
 `/openrosa`, or `/openrosa/key/<app token>` for a phone set up with a per-user token.
 
 XML, not JSON: a plain Flask blueprint outside the OpenAPI spec. Authentication happens before any view
-(app/auth/access.py); errors become OpenRosa messages in app/openrosa/responses.py.
+(app/login/access.py); errors become OpenRosa messages in app/openrosa/responses.py.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, request, url_for
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.errors import InvalidSubmission
 from app.openrosa import documents, household_list
 from app.openrosa import service as phones

@@ -13,9 +13,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
+from app.login import app_tokens
 from app.openrosa import setup
-from app.users import app_tokens
 
 blp = Blueprint("phone_setup", __name__, description="手机设置 Phone set-up (ODK Collect, KoboCollect)")
 

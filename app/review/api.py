@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.pagination import PAGE, QuerySetPage
 from app.review import service
 from app.review.presenter import queue_items

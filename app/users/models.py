@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mongoengine import BooleanField, DateTimeField, Document, IntField, ListField, StringField
 
+from app.areas.codes import CODE_PATTERN
 from app.auth.permissions import ROLES
 
 
@@ -12,7 +13,7 @@ class User(Document):
     display_name = StringField(max_length=50)
     phone = StringField(max_length=20)
     role = StringField(required=True, choices=ROLES)
-    area_codes = ListField(StringField(regex=r"^\d{12}(\d{3})?$"))
+    area_codes = ListField(StringField(regex=CODE_PATTERN))
     area_paths = ListField(StringField())  # every ancestor of every area code, for scoping users
     password_hash = StringField(required=True)
     active = BooleanField(default=True)
@@ -27,18 +28,3 @@ class User(Document):
     @property
     def area_path(self) -> list[str]:
         return self.area_paths
-
-
-class AppToken(Document):
-    """A phone's token for /openrosa/key/<token> (see app/users/app_tokens.py); only its hash is kept."""
-
-    user_id = StringField(required=True)
-    token_hash = StringField(required=True, unique=True)  # sha256 hex of the token
-    label = StringField(max_length=100)
-    area_paths = ListField(StringField())  # the user's, for scoping who may see the token
-    created_by = StringField()
-    created_at = DateTimeField(required=True)
-    last_used_at = DateTimeField()
-    revoked_at = DateTimeField()
-
-    meta = {"collection": "app_tokens", "indexes": ["user_id"]}

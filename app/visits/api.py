@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.errors import ValidationFailed
 from app.pagination import PAGE, QuerySetPage
 from app.visits import intake as service

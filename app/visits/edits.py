@@ -6,14 +6,11 @@ visit is never rewritten: the verifier's decision stands and the cadre files a n
 
 from __future__ import annotations
 
-from app.audit import service as audit
 from app.auth.principal import Principal
-from app.clock import now
 from app.errors import AlreadyDecided, Conflict, Forbidden
-from app.visits.models import StateChange, Visit
-from app.visits.states import ALLOWED, DECIDED, require_transition
-
-EDITABLE = tuple(state for state, targets in ALLOWED.items() if "superseded" in targets)
+from app.visits import lifecycle
+from app.visits.models import Visit
+from app.visits.states import DECIDED
 
 
 def editable_original(principal: Principal, instance_id: str, edit_instance_id: str) -> Visit | None:
@@ -52,28 +49,16 @@ def supersede(principal: Principal, original: Visit, edit: Visit) -> bool:
     """Mark `original` superseded by `edit` (idempotent). Returns True when the state changed now."""
     if original.superseded_by == str(edit.id):
         return False
-    require_transition(original.state, "superseded")
-    stamp = now()
-    change = StateChange(
-        at=stamp,
-        state="superseded",
-        actor_id=principal.user_id,
-        actor=principal.username,
-        role=principal.role,
-        note=f"edited as visit {edit.id}",
-    )
-    won = Visit.objects(id=original.id, state__in=EDITABLE, superseded_by=None).update_one(
-        set__state="superseded", set__superseded_by=str(edit.id), set__updated_at=stamp, push__history=change
-    )
-    if not won:
-        current = Visit.objects(id=original.id).only("state").first()
-        raise AlreadyDecided(state=current.state if current else None, visit_id=str(original.id))
-    audit.record(
+    moved = lifecycle.move(
+        original,
+        "superseded",
         principal,
-        "visit.supersede",
-        "visit",
-        str(original.id),
-        original.area_path,
+        action="visit.supersede",
+        fields={"superseded_by": str(edit.id)},
+        note=f"edited as visit {edit.id}",
         superseded_by=str(edit.id),
     )
+    if not moved:  # decided (or replaced) between the check and now: the decision stands
+        current = Visit.objects(id=original.id).only("state").first()
+        raise AlreadyDecided(state=current.state if current else None, visit_id=str(original.id))
     return True

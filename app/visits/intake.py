@@ -31,15 +31,14 @@ from app.errors import (
 )
 from app.events import dispatch
 from app.forms.answers import validate_answers
+from app.forms.registry import FormRegistry
 from app.households import service as households
-from app.households.models import Household
-from app.households.status import next_status
 from app.images.inspect import ImageInfo, inspect_image
 from app.queue import JobQueue
 from app.storage import ObjectStore
+from app.visits import lifecycle
 from app.visits.models import Attachment, StateChange, Visit
 from app.visits.queries import get_visit
-from app.visits.states import require_transition
 from app.visits.upload import ReceivedUpload
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ class Intake:
 
     store: ObjectStore
     queue: JobQueue
-    forms: object  # app.forms registry: .get(form_id, version) -> FormVersion
+    forms: FormRegistry
     max_bytes: int
     max_pixels: int
 
@@ -331,24 +330,10 @@ def complete_if_ready(intake: Intake, principal: Principal, visit: Visit) -> Vis
     present = set(Attachment.objects(visit_id=str(visit.id)).distinct("slot"))
     if not set(visit.expected_slots) <= present:
         return visit
-    require_transition("receiving", "submitted")
-    stamp = now()
-    change = StateChange(
-        at=stamp, state="submitted", actor_id=principal.user_id, actor=principal.username, role=principal.role
-    )
-    won = Visit.objects(id=visit.id, state="receiving").update_one(
-        set__state="submitted", set__submitted_at=stamp, set__updated_at=stamp, push__history=change
-    )
-    if won:
-        household = Household.objects(id=visit.household_id).only("status").first()
-        Household.objects(id=visit.household_id).update_one(
-            set__status=next_status(household.status, "visit_submitted"),
-            set__latest_visit_id=str(visit.id),
-            set__updated_at=stamp,
-        )
-        audit.record(principal, "visit.submit", "visit", str(visit.id), visit.area_path)
+    if lifecycle.move(visit, "submitted", principal, action="visit.submit", fields={"submitted_at": now()}):
         enqueue_checks(intake.queue, str(visit.id))
-    visit.reload()  # whoever won, the visit is no longer `receiving`
+    else:
+        visit.reload()  # a concurrent twin won; the visit is no longer `receiving`
     return visit
 
 

@@ -18,7 +18,8 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import now
 from app.errors import NotFound
-from app.users.models import AppToken, User
+from app.login.models import AppToken
+from app.users.models import User
 from app.users.service import check_manageable, get_user
 
 TOKEN_BYTES = 32

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from app.auth.principal import Principal
 from app.clock import now
 from app.errors import Unauthenticated
+from app.login.credentials import authenticate
 from app.users.models import User
-from app.users.service import authenticate, principal_for
+from app.users.service import principal_for
 
 
 @dataclass(frozen=True)

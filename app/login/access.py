@@ -6,17 +6,18 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
-from app.auth.basic import CredentialCache, LoginPolicy, basic_credentials, basic_principal
 from app.auth.principal import Principal
 from app.auth.tokens import TokenSigner
 from app.errors import AccountDisabled, Unauthenticated
-from app.users.app_tokens import user_for_app_token
-from app.users.service import principal_for, user_for_token
+from app.login.app_tokens import user_for_app_token
+from app.login.basic import CredentialCache, LoginPolicy, basic_credentials, basic_principal
+from app.login.credentials import user_for_token
+from app.users.service import principal_for
 
 OPENROSA_PREFIX = "/openrosa/"
 CREDENTIAL_CACHE_SECONDS = 60
 
-PUBLIC_ENDPOINTS = {"auth.TokenView", "health.healthz", "health.readyz", "docs_assets", "static"}
+PUBLIC_ENDPOINTS = {"login.TokenView", "health.healthz", "health.readyz", "docs_assets", "static"}
 
 
 def signer() -> TokenSigner:
@@ -26,13 +27,6 @@ def signer() -> TokenSigner:
 
 def client_ip() -> str | None:
     return request.headers.get("X-Real-IP") or request.remote_addr
-
-
-def current_principal() -> Principal:
-    principal = g.get("principal")
-    if principal is None:
-        raise Unauthenticated()
-    return principal
 
 
 def _authenticate() -> None:
