@@ -22,6 +22,7 @@ import base64
 import json
 import sys
 import time
+from datetime import timedelta
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from urllib3 import encode_multipart_formdata
@@ -32,10 +33,24 @@ from app.openrosa.xform import xform_for
 from app.visits.models import Visit
 from bench.common import summary_ms, write_results
 from bench.intake import run_threads
-from devkit.answers import visit_json
+from devkit.answers import VISIT_START, visit_json
+from devkit.imagegen import make_photo
 from devkit.stack import PASSWORD, Http, Stack, evidence, login, seed_county, stop_on_sigterm, tree_cpu
 
 AUDIT_CSV = b"event,node,start,end,latitude,longitude,accuracy\nform start,,1763900000000,,36.45,115.45,8\n"
+
+
+def photo_set(household, seed: int, size: tuple[int, int]) -> dict[str, bytes]:
+    """Four photos and four signatures; phone-size photos (12 MP) at quality 92, i.e. 2-5 MB each."""
+    files = evidence(household, seed, size=size)
+    if size[0] * size[1] >= 8_000_000:
+        taken = VISIT_START + timedelta(minutes=10)
+        for i, slot in enumerate(s for s in files if s.startswith("photo")):
+            gps = (household.lat, household.lon)
+            files[slot] = make_photo(
+                seed * 100 + i, width=size[0], height=size[1], taken_at=taken, gps=gps, quality=92
+            )
+    return files
 
 
 def _sizes(text: str) -> list[tuple[int, int]]:
@@ -163,7 +178,7 @@ def main() -> int:
     stop_on_sigterm()
     levels = [int(c) for c in args.clients.split(",")]
     sizes = _sizes(args.photo_sizes)
-    per_size = 2 * args.rounds * args.visits * len(levels)
+    per_size = 2 * args.rounds * args.visits * len(levels) + 4 * args.workers
     rows = []
     with Stack("bench-openrosa", env={"PASSWORD_HASH_PROFILE": "standard"}) as stack:
         county = seed_county(
@@ -180,8 +195,14 @@ def main() -> int:
         }
         households = iter(county.households)
         for width, height in sizes:
-            sets = [evidence(county.households[0], 2000 + i, size=(width, height)) for i in range(4)]
+            sets = [photo_set(county.households[0], 2000 + i, (width, height)) for i in range(4)]
             photo_kib = [round(len(b) / 1024) for s, b in sets[0].items() if s.startswith("photo")]
+            for _path, do_one, creds in (("openrosa", openrosa_visit, basic), ("json", json_visit, tokens)):
+                # warm-up, not counted: each gunicorn process builds its XForms and verifies the Basic
+                # credentials once (Argon2) before its cache answers
+                warm = [next(households) for _ in range(2 * args.workers)]
+                work = [(form, xform, h, creds[h.village_code], sets[0]) for h in warm]
+                run_threads(args.workers, work, lambda item, st, f=do_one: f(api.base, item, st))
             for clients in levels:
                 runs: dict[str, list[dict]] = {"openrosa": [], "json": []}
                 for _ in range(args.rounds):

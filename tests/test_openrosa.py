@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from xml.etree.ElementTree import fromstring
 
 import pytest
@@ -405,3 +406,26 @@ def test_openapi_still_builds_and_leaves_openrosa_out(client):
     assert spec.status_code == 200
     assert not [p for p in spec.json["paths"] if p.startswith("/openrosa")]
     assert "/api/v1/users/{user_id}/app-tokens" in spec.json["paths"]
+
+
+def test_xform_version_follows_the_generated_xml(session_app):
+    from app.forms import parse_form
+    from app.forms.loader import parse_yaml
+
+    source = Path(session_app.config["DOORSTEP"].FORMS_DIR) / "satisfaction_survey" / "v1.yaml"
+    definition = parse_yaml(source.read_text("utf-8"))
+    first = build_xform(parse_form(definition))
+    assert build_xform(parse_form(definition)).version_string == first.version_string  # stable
+    definition["fields"][0]["label"]["zh"] = "您对帮扶工作满意吗？"
+    changed = build_xform(parse_form(definition))
+    assert changed.version_string != first.version_string and changed.version_string.startswith("1-")
+    assert f'version="{changed.version_string}"' in changed.xml.decode()
+
+
+def test_relevance_inside_a_repeat_points_at_the_same_item(session_app):
+    xml = xform_for(session_app.extensions["forms"].get("household_visit")).xml.decode()
+    assert 'nodeset="/household_visit/education/children/dropout_reason"' in xml
+    bind = re.search(r'<bind nodeset="/household_visit/education/children/dropout_reason"[^>]*>', xml)[0]
+    assert "relevant=\"../in_school = 'false'\"" in bind
+    needs = re.search(r'<bind nodeset="/household_visit/talk/needs_other"[^>]*>', xml)[0]
+    assert "selected(/household_visit/talk/needs, 'other')" in needs
