@@ -15,7 +15,7 @@ from app.login.credentials import user_for_token
 from app.users.service import principal_for
 
 OPENROSA_PREFIX = "/openrosa/"
-CREDENTIAL_CACHE_SECONDS = 60
+CREDENTIAL_CACHE_SECONDS = 15 * 60  # safe to be long: every hit is re-validated (basic.py)
 
 PUBLIC_ENDPOINTS = {"login.TokenView", "health.healthz", "health.readyz", "docs_assets", "static"}
 

@@ -43,6 +43,12 @@ class CredentialCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[bytes, tuple[float, str, int]] = OrderedDict()
         self._lock = threading.Lock()
+        # one Argon2 check at a time per credential: concurrent requests of one phone wait for it
+        self._stripes = [threading.Lock() for _ in range(64)]
+
+    def checking(self, username: str, password: str) -> threading.Lock:
+        """The lock to hold while verifying these credentials, so their first check is not repeated."""
+        return self._stripes[self._key(username, password)[0] % len(self._stripes)]
 
     def _key(self, username: str, password: str) -> bytes:
         message = username.encode("utf-8") + b"\0" + password.encode("utf-8")
