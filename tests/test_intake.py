@@ -262,7 +262,7 @@ def test_storage_failure_midway_keeps_visit_receiving_and_retry_succeeds(world, 
 def test_redis_down_at_submission_is_swept_later(world, client, servers, queue):
     from datetime import timedelta
 
-    from app.visits.intake import sweep
+    from app.visits.handoff import sweep
 
     services, _ = servers
     _, household, headers = world

@@ -13,11 +13,11 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.clock import CHINA_TZ
 from app.dossier.content import Dossier, Evidence
 from app.dossier.fonts import chinese_font
 from app.households.idnumbers import mask_id, mask_phone
 from app.households.models import CATEGORY_LABELS
-from app.images.exif import CHINA_TZ
 
 VISIT_STATES = {
     "receiving": "接收中",
