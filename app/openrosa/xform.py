@@ -300,45 +300,44 @@ def _compare(ref: str, field: Field, op: str, value: Any) -> str:
     return f"(string-length({ref}) > 0 and {ref} {symbol} {lit(value)})"
 
 
+_BOUNDS = (
+    ("min", ". >= {v}", "不能小于 {n}", "at least {n}"),
+    ("max", ". <= {v}", "不能大于 {n}", "at most {n}"),
+)
+# field type -> (constraint key, XPath on ".", Chinese message, English message)
+_RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
+    "integer": _BOUNDS,
+    "decimal": _BOUNDS,
+    "date": _BOUNDS,
+    "text": (
+        ("min_length", "string-length(.) >= {v}", "至少 {n} 个字", "at least {n} characters"),
+        ("max_length", "string-length(.) <= {v}", "最多 {n} 个字", "at most {n} characters"),
+    ),
+    "select_multiple": (
+        ("min_count", "count-selected(.) >= {v}", "至少选 {n} 项", "choose at least {n}"),
+        ("max_count", "count-selected(.) <= {v}", "最多选 {n} 项", "choose at most {n}"),
+    ),
+}
+
+
 def constraint_xpath(field: Field) -> tuple[str, tuple[str, str]] | None:
     """The field's constraints as one XPath on `.` with a Chinese and an English message, or None."""
+    c = field.constraints or {}
     parts: list[str] = []
     zh: list[str] = []
     en: list[str] = []
-    c = field.constraints or {}
-    bound = (lambda v: f"date('{v}')") if field.type == "date" else repr
-    if field.type in ("integer", "decimal", "date"):
-        if c.get("min") is not None:
-            parts.append(f". >= {bound(c['min'])}")
-            zh.append(f"不能小于 {c['min']}")
-            en.append(f"at least {c['min']}")
-        if c.get("max") is not None:
-            parts.append(f". <= {bound(c['max'])}")
-            zh.append(f"不能大于 {c['max']}")
-            en.append(f"at most {c['max']}")
-    if field.type == "text":
-        if c.get("min_length") is not None:
-            parts.append(f"string-length(.) >= {c['min_length']}")
-            zh.append(f"至少 {c['min_length']} 个字")
-            en.append(f"at least {c['min_length']} characters")
-        if c.get("max_length") is not None:
-            parts.append(f"string-length(.) <= {c['max_length']}")
-            zh.append(f"最多 {c['max_length']} 个字")
-            en.append(f"at most {c['max_length']} characters")
-        pattern = c.get("pattern")
-        if pattern is not None and not ("'" in pattern and '"' in pattern):
-            parts.append(f"regex(., {_literal(f'^(?:{pattern})$')})")
-            zh.append("格式不符")
-            en.append("does not match the expected format")
-    if field.type == "select_multiple":
-        if c.get("min_count") is not None:
-            parts.append(f"count-selected(.) >= {c['min_count']}")
-            zh.append(f"至少选 {c['min_count']} 项")
-            en.append(f"choose at least {c['min_count']}")
-        if c.get("max_count") is not None:
-            parts.append(f"count-selected(.) <= {c['max_count']}")
-            zh.append(f"最多选 {c['max_count']} 项")
-            en.append(f"choose at most {c['max_count']}")
+    for key, expr, msg_zh, msg_en in _RULES.get(field.type, ()):
+        n = c.get(key)
+        if n is None:
+            continue
+        parts.append(expr.format(v=f"date('{n}')" if field.type == "date" else repr(n)))
+        zh.append(msg_zh.format(n=n))
+        en.append(msg_en.format(n=n))
+    pattern = c.get("pattern") if field.type == "text" else None
+    if pattern is not None and not ("'" in pattern and '"' in pattern):
+        parts.append(f"regex(., {_literal(f'^(?:{pattern})$')})")
+        zh.append("格式不符")
+        en.append("does not match the expected format")
     if not parts:
         return None
     return " and ".join(parts), ("，".join(zh), "; ".join(en).capitalize())
