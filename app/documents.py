@@ -3,6 +3,7 @@
 from app.areas.models import Area
 from app.audit.models import AuditEvent
 from app.households.models import Household
+from app.login.models import AppToken
 from app.rectification.models import RectificationItem
 from app.samples.models import Sample
 from app.tallies.models import AreaCounter, TallyOp
@@ -20,4 +21,5 @@ ALL_DOCUMENTS: list = [
     Attachment,
     AreaCounter,
     TallyOp,
+    AppToken,
 ]
