@@ -22,6 +22,7 @@ def visible_households(
     status: str | None = None,
     q: str | None = None,
     helper_id: str | None = None,
+    poverty_status: str | None = None,
 ):
     principal.require("households.read")
     query = Household.objects(principal.scope())
@@ -29,6 +30,8 @@ def visible_households(
         query = query.in_area(area)
     if status:
         query = query.filter(status=status)
+    if poverty_status:
+        query = query.filter(poverty_status=poverty_status)
     if helper_id:
         query = query.filter(helper_id=helper_id)
     if q:
@@ -87,6 +90,48 @@ def create_household(principal: Principal, data: dict) -> Household:
         str(household.id),
         household.area_path,
         number=household.number,
+    )
+    return household
+
+
+def create_candidate(principal: Principal, data: dict) -> Household:
+    """A household found under 四个必到 that is not on the register: poverty status `candidate`, with a
+    generated number (C + village code + sequence) unless one is given. For app.adjustment."""
+    principal.require("identification.file")
+    area = resolve_village(principal, data["village_code"])
+    if data.get("id_number") and Household.objects(id_number=data["id_number"]).count():
+        raise Conflict("该身份证号的户已登记 A household with this ID number exists", field="id_number")
+    stamp = now()
+    for attempt in range(1, 6):
+        number = data.get("number") or (
+            f"C{area.code}{Household.objects(village_code=area.code).count() + attempt:03d}"
+        )
+        household = Household(
+            **{k: v for k, v in data.items() if k not in ("members", "number", "poverty_status")},
+            number=number,
+            members=[Member(**m) for m in data.get("members", [])],
+            area_path=area.path,
+            poverty_status="candidate",
+            poverty_changed_at=stamp,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        try:
+            household.save(force_insert=True)
+            break
+        except NotUniqueError as err:
+            if data.get("number"):
+                raise Conflict(f"户编号 {number} 已存在 Household number exists", field="number") from err
+    else:
+        raise Conflict("无法生成户编号，请重试 Could not number the household, retry")
+    audit.record(
+        principal,
+        "household.create",
+        "household",
+        str(household.id),
+        household.area_path,
+        number=household.number,
+        poverty_status="candidate",
     )
     return household
 
