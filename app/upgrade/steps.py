@@ -59,6 +59,7 @@ def visit_roles(forms: FormRegistry, _chain: Chain) -> int:
 
 
 def satisfaction_answers(forms: FormRegistry, _chain: Chain) -> int:
+    """Fill in answers that were never read (the survey's); an answer already recorded stays."""
     changed = 0
     for form_id in Visit.objects(state__in=list(CHECKED_OR_LATER)).distinct("form_id"):
         try:
@@ -67,15 +68,14 @@ def satisfaction_answers(forms: FormRegistry, _chain: Chain) -> int:
             continue
         if not field:
             continue
-        visits = Visit.objects(form_id=form_id, state__in=list(CHECKED_OR_LATER)).only(
-            "answers", "assessment"
+        unread = Visit.objects(
+            form_id=form_id, state__in=list(CHECKED_OR_LATER), assessment__satisfaction=None
         )
-        for visit in visits:
+        for visit in unread.only("answers", "assessment"):
             answer = resolve(field, visit.answers)
-            answer = answer if isinstance(answer, str) else None
-            if (visit.assessment or {}).get("satisfaction") != answer:
+            if isinstance(answer, str):
                 assessment = {"indicators": [], "all_passed": None} | (visit.assessment or {})
-                changed += Visit.objects(id=visit.id).update_one(
+                changed += Visit.objects(id=visit.id, assessment__satisfaction=None).update_one(
                     set__assessment=assessment | {"satisfaction": answer}
                 )
     return changed
