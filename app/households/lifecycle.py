@@ -64,6 +64,15 @@ VISIT_EVENTS = {
     "rejected": "visit_rejected",
     "revisit_requested": "revisit_requested",
 }
+# the verification status a visit in each state leaves its household in while it is the latest visit
+STATUS_OF_VISIT = {
+    "submitted": "visit_submitted",
+    "checked": "checked",
+    "has_issues": "has_issues",
+    "approved": "verified",
+    "rejected": "rejected",
+    "revisit_requested": "revisit_requested",
+}
 # what a visit recorded before forms declared their roles did: everything
 LEGACY_ROLE = {"contributes": ["assessment", "satisfaction"], "moves_household": True}
 SATISFACTION_STATES = ("checked", "has_issues")

@@ -25,21 +25,11 @@ from app.auth.principal import SYSTEM
 from app.errors import UnknownForm
 from app.forms.conditions import resolve
 from app.forms.registry import FormRegistry
-from app.households.lifecycle import LEGACY_ROLE
+from app.households.lifecycle import LEGACY_ROLE, STATUS_OF_VISIT
 from app.households.models import Household
 from app.review.chains import Chain, entry_fields
 from app.visits.models import Visit
 from app.visits.states import CHECKED_OR_LATER, DECIDED, REVIEWABLE
-
-# a visit's state -> the verification status it gives its household while it is the latest
-HOUSEHOLD_STATUS = {
-    "submitted": "visit_submitted",
-    "checked": "checked",
-    "has_issues": "has_issues",
-    "approved": "verified",
-    "rejected": "rejected",
-    "revisit_requested": "revisit_requested",
-}
 
 
 def _role(forms: FormRegistry, form_id: str) -> dict:
@@ -104,7 +94,7 @@ def _status_of(visit: Visit) -> str:
     if visit.state == "in_review":  # waiting for a higher level: the household is as its checks left it
         failed = any(not c.get("passed") and c.get("severity") == "error" for c in visit.checks or [])
         return "has_issues" if failed else "checked"
-    return HOUSEHOLD_STATUS[visit.state]
+    return STATUS_OF_VISIT[visit.state]
 
 
 def verification_of(household_id: str) -> dict:
