@@ -134,6 +134,10 @@ def test_chain_is_data_set_per_area_and_visits_keep_theirs(world, client):
     ):
         resp = client.put(f"/api/v1/review/chains/{TOWN}", json=bad, headers=headers["county"])
         assert resp.status_code == 422, bad
+    only_town = client.put(
+        f"/api/v1/review/chains/{TOWN}", json={"levels": ["town"]}, headers=headers["county"]
+    )
+    assert only_town.status_code == 403  # the county cannot waive its own sign-off
     resp = client.put(f"/api/v1/review/chains/{TOWN}", json=three, headers=headers["county"])
     assert resp.status_code == 200, resp.json
     chain = client.get(f"/api/v1/review/chains/{VILLAGE}", headers=headers["cadre"]).json

@@ -155,12 +155,16 @@ def effective_chain(principal: Principal, code: str, default: Chain) -> dict:
 def set_chain(
     principal: Principal, code: str, levels: list[str], recheck_percent: float, reason: str | None
 ) -> ReviewChain:
-    """Set the chain of an area's subtree (admins, or supervisors above or at that area)."""
+    """Set the chain of an area's subtree (admins, or supervisors above or at that area). A supervisor
+    cannot take out the level they sign at themselves: whoever signs answers for it (谁签字谁负责)."""
     principal.require("review.configure")
     area = area_in_scope(principal, code)
     errors = validate_chain(levels, recheck_percent)
     if errors:
         raise ValidationFailed(errors=errors)
+    own = [level for level in ORDER if may_sign(principal, level, area.path) and level not in levels]
+    if own and not principal.is_admin:
+        raise Forbidden("不能取消本级的审核签字 You cannot drop your own level's sign-off", levels=own)
     stamp = now()
     ReviewChain.objects(area_code=area.code).update_one(
         upsert=True,
