@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+import pymongo
 import pytest
 from mongoengine.connection import get_db
 
@@ -55,8 +56,11 @@ def session_app(config):
 def app(session_app):
     """The app with an empty database (indexes kept) and empty queues."""
     db = get_db()
-    for name in db.list_collection_names():
-        db[name].delete_many({})
+    # emptying a large collection (the 10,000-row import) takes the embedded server ~30 s on a busy
+    # machine: longer than the app's socket timeout, which is right for requests but not for clean-up
+    with pymongo.timeout(300):
+        for name in db.list_collection_names():
+            db[name].delete_many({})
     session_app.extensions["queue"].connection.flushdb()
     with session_app.app_context():
         yield session_app
