@@ -12,6 +12,7 @@ from app.errors import register_error_handlers
 from app.extensions import api
 from app.forms import register_forms
 from app.login.access import register_authentication
+from app.openrosa.api import register_openrosa
 from app.queue import JobQueue
 from app.review.chains import default_chain
 from app.routes import BLUEPRINTS
@@ -33,6 +34,7 @@ def create_app(
     register_forms(app)
     register_authentication(app)
     register_api(app)
+    register_openrosa(app)
     register_error_handlers(app)
     register_docs_assets(app)
     register_cli(app)

@@ -4,6 +4,7 @@ from app.adjustment.models import Identification
 from app.areas.models import Area
 from app.audit.models import AuditEvent
 from app.households.models import Household, PovertyEvent
+from app.login.models import AppToken
 from app.rectification.models import RectificationItem
 from app.review.models import RecheckDraw, ReviewChain
 from app.samples.models import Sample
@@ -23,4 +24,5 @@ ALL_DOCUMENTS: list = [
     RecheckDraw,
     Visit,
     Attachment,
+    AppToken,
 ]

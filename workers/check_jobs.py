@@ -37,7 +37,7 @@ def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, default_chain: Ch
     visit = Visit.objects(id=visit_id).first()
     if visit is None:
         raise LookupError(f"visit {visit_id} not found")
-    if visit.state not in ("submitted", *REVIEWABLE):
+    if visit.state not in ("submitted", *REVIEWABLE):  # receiving, signed, decided or superseded
         log.info("visit %s is %s: nothing to check", visit_id, visit.state)
         return visit.state
     form = forms.get(visit.form_id, visit.form_version)
