@@ -101,9 +101,9 @@ def verification_of(household_id: str) -> dict:
     """The verification fields a household's own (household-moving) visits give it."""
     visits = [
         v
-        for v in Visit.objects(household_id=household_id, state__ne="receiving").order_by(
-            "submitted_at", "id"
-        )
+        for v in Visit.objects(
+            household_id=household_id, state__in=["submitted", *CHECKED_OR_LATER]
+        ).order_by("submitted_at", "id")
         if (v.form_role or LEGACY_ROLE).get("moves_household", True)
     ]
     latest = visits[-1] if visits else None
