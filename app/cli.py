@@ -23,8 +23,10 @@ from app.documents import ALL_DOCUMENTS
 from app.errors import DoorstepError
 from app.forms.cli import check_forms_command, publish_form_command
 from app.households.importer import import_households
+from app.reports.counted import KINDS
 from app.tallies.reconcile import reconcile
 from app.tallies.sweep import sweep_tallies
+from app.upgrade.steps import migrate
 from app.users.service import create_user
 from app.visits.handoff import sweep
 
@@ -98,6 +100,16 @@ def create_user_command(username, role, areas, display_name, password) -> None:
     click.echo(f"created {user.username} ({user.role}) id={user.id}")
 
 
+@cli_group.command("migrate")
+@with_appcontext
+def migrate_command() -> None:
+    """Bring existing data up to date (idempotent): form roles, satisfaction answers, review levels,
+    poverty statuses, and households a satisfaction survey overwrote."""
+    ext = current_app.extensions
+    for step, changed in migrate(ext["forms"], ext["review_chain"]).items():
+        click.echo(f"{step}: {changed} changed")
+
+
 @cli_group.command("sweep")
 @click.option("--every", type=int, default=0, help="repeat every N seconds (0: once)")
 @with_appcontext
@@ -108,7 +120,7 @@ def sweep_command(every: int) -> None:
     while True:
         try:
             result = sweep(current_app.extensions["queue"], timedelta(minutes=cfg.SWEEP_STALE_MINUTES))
-            result |= {f"counted_{kind}": n for kind, n in sweep_tallies().items()}
+            result |= {f"counted_{kind}": n for kind, n in sweep_tallies(KINDS).items()}
             if any(result.values()) or not every:
                 click.echo(f"swept: {result}")
         except (PyMongoError, RedisError) as err:
@@ -125,7 +137,7 @@ def sweep_command(every: int) -> None:
 @with_appcontext
 def reconcile_command(fix: bool) -> None:
     """Recount the report counters from the documents and report any drift (run when writes are quiet)."""
-    result = reconcile(fix=fix)
+    result = reconcile(KINDS, fix=fix)
     for area, diff in sorted(result["drift"].items()):
         shown = ", ".join(f"{key} {have}→{want}" for key, (have, want) in sorted(diff.items()))
         click.echo(f"drift in {area}: {shown}")

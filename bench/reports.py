@@ -10,7 +10,8 @@ as a household import does. Each size times GET /api/v1/reports/verification?are
 supervisor (in-process through the Flask test client: routing, auth, reading the counters, serialisation;
 no HTTP server), the median of several runs, against a bare `$match + $group` count over the same
 households, and (up to --recount-max) against the previous report: the aggregation pipelines' recount.
-Every size checks that the counters equal that recount.
+Households also carry a poverty status and a satisfaction answer, and ~0.3 lifecycle events each this
+year. Every size checks that the counters equal that recount.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from datetime import UTC, datetime, timedelta
 from bson import ObjectId
 
 from app.areas.service import build_area
-from app.households.models import Household
+from app.households.models import Household, PovertyEvent
+from app.households.tally import HOUSEHOLDS, POVERTY_EVENTS
 from app.rectification.models import RectificationItem
-from app.reports import verification
-from app.tallies.kinds import HOUSEHOLDS, ITEMS, VISITS
+from app.rectification.tally import ITEMS
+from app.reports import lifecycle, verification
 from app.tallies.settle import finish, new_op, stamp_new
 from app.visits.models import Visit
+from app.visits.tally import VISITS
 from bench.common import write_results
 from devkit.answers import sample_answers
 from devkit.stack import PASSWORD, Stack, seed_county, stop_on_sigterm
@@ -61,6 +64,14 @@ HOUSEHOLD_STATUS = {
     "rejected": "rejected",
     "revisit_requested": "revisit_requested",
 }
+POVERTY = (
+    ["poor"] * 20
+    + ["lifted_supported"] * 45
+    + ["lifted_unsupported"] * 25
+    + ["unstable", "marginal"] * 4
+    + ["relapsed"] * 2
+)
+EVENTS_PER_HOUSEHOLD = 0.3  # lifecycle events this year (脱贫, 返贫, 纳入监测, 即时帮扶 ...) per household
 CHECKS = [
     {"code": c, "passed": True, "severity": "info", "detail": "ok", **({"slot": s} if s else {})}
     for c, s in [
@@ -102,7 +113,7 @@ def insert_county(
     """Insert households `start`..`start+count` spread over the villages, their visits and problems.
     `slim`: without members and answers (what the report counts is the same; inserts are faster)."""
     stamp = datetime.now(UTC)
-    households, visits, problems = [], [], []
+    households, visits, problems, events = [], [], [], []
     members = [_Member(), _Member()]
     for n in range(start, start + count):
         village = villages[n % len(villages)]
@@ -137,6 +148,7 @@ def insert_county(
             ],
             "helper_id": str(ObjectId()) if rng.random() < 0.9 else None,
             "status": "registered",
+            "poverty_status": rng.choice(POVERTY),
             "version": 1,
             "created_at": stamp,
             "updated_at": stamp,
@@ -145,12 +157,19 @@ def insert_county(
             state = rng.choice(STATES)
             vid = ObjectId()
             assessment = {} if state == "submitted" else _assessment(rng)
+            started = stamp - timedelta(days=rng.uniform(1, 30))
             household |= {
                 "latest_visit_id": str(vid),
                 "status": HOUSEHOLD_STATUS[state],
                 "latest_assessment": assessment,
+                "satisfaction": {
+                    "answer": assessment.get("satisfaction"),
+                    "visit_id": str(vid),
+                    "at": started,
+                }
+                if assessment
+                else {},
             }
-            started = stamp - timedelta(days=rng.uniform(1, 30))
             visits.append(
                 {
                     "_id": vid,
@@ -196,12 +215,29 @@ def insert_county(
                         "updated_at": stamp,
                     }
                 )
+        if rng.random() < EVENTS_PER_HOUSEHOLD:
+            event = rng.choice(["lift_out", "lift_out", "monitor", "assist", "relapse"])
+            events.append(
+                {
+                    "household_id": str(hid),
+                    "area_path": path,
+                    "event": event,
+                    "from_status": "poor",
+                    "to_status": household["poverty_status"],
+                    "actor_id": "x",
+                    "actor": "county",
+                    "role": "supervisor",
+                    "at": stamp,
+                    "year": stamp.year,
+                }
+            )
         if slim:
             household["members"] = []
         households.append(household)
     began = time.perf_counter()
     for kind, collection, docs in (
         (HOUSEHOLDS, Household._get_collection(), households),
+        (POVERTY_EVENTS, PovertyEvent._get_collection(), events),
         (VISITS, Visit._get_collection(), visits),
         (ITEMS, RectificationItem._get_collection(), problems),
     ):
@@ -300,10 +336,13 @@ def main() -> int:
                 recount_median = None
                 if size <= args.recount_max:
                     began = time.perf_counter()
-                    recounted = verification.recount_by_child(area)
+                    recounted = verification.recount_by_child(area, body["year"])
                     recount_median = time.perf_counter() - began
                     children = list(verification.Area.objects.children_of(code))
-                    assert verification.counters_by_child(area, children) == recounted, "counters drifted"
+                    counted = verification.counters_by_child(area, children)
+                    for key in counted.keys() | recounted.keys():
+                        have = verification.row_figures(counted.get(key), body["year"])
+                        assert have == verification.row_figures(recounted.get(key), body["year"]), key
                 pipelines = {}
                 if size <= args.breakdown_max:
                     depth = len(area.path)
@@ -316,6 +355,13 @@ def main() -> int:
                         t, _ = timed(
                             lambda d=doc, p=pipeline, k=depth: list(d.objects.aggregate(p(code, k))), 1
                         )
+                        pipelines[name] = round(1000 * t)
+                    year = datetime.now(UTC).year
+                    for name, doc, pipeline in (
+                        ("lifecycle_statuses", Household, lifecycle.status_pipeline(code, depth)),
+                        ("lifecycle_events", PovertyEvent, lifecycle.event_pipeline(code, depth, year)),
+                    ):
+                        t, _ = timed(lambda d=doc, p=pipeline: list(d.objects.aggregate(p)), 1)
                         pipelines[name] = round(1000 * t)
             total = body.get("total", {}) if isinstance(body, dict) else {}
             row = {

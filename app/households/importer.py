@@ -20,8 +20,8 @@ from app.digests import json_digest
 from app.errors import ImportFailed
 from app.households.fields import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, parse_household_cells, parse_member_cells
 from app.households.models import Household
+from app.households.tally import HOUSEHOLDS
 from app.spreadsheets.reading import read_rows
-from app.tallies.kinds import HOUSEHOLDS
 from app.tallies.settle import finish, new_op, settle, stamp_new
 from app.users.models import User
 
@@ -123,8 +123,10 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
             if key in known:
                 updates.append(UpdateOne({"number": key}, {"$set": doc, "$inc": {"version": 1}}))
             else:
-                new = doc | {"created_at": stamp, "status": "registered", "version": 1}
-                inserts.append(stamp_new(HOUSEHOLDS, new, op))
+                new = {"created_at": stamp, "status": "registered", "poverty_status": "poor", "version": 1}
+                inserts.append(
+                    stamp_new(HOUSEHOLDS, doc | new, op)
+                )  # the register (建档立卡) lists poor households
         # New households in one insert_many (the unique index on number refuses a concurrent twin);
         # changed ones as updates. A crash midway leaves whole households, and re-running completes it.
         if inserts:

@@ -17,7 +17,7 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.households import service as households
 from app.households.models import Household
 from app.rectification.models import RectificationItem
-from app.tallies.kinds import ITEMS
+from app.rectification.tally import ITEMS
 from app.tallies.settle import settle
 from app.users.models import User
 from app.users.service import find_user

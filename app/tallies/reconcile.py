@@ -13,17 +13,17 @@ from collections import Counter, defaultdict
 from mongoengine.connection import get_db
 from pymongo import ReplaceOne, UpdateOne
 
-from app.tallies.kinds import KINDS, nonzero
+from app.tallies.kinds import Kind, nonzero
 from app.tallies.settle import COUNTERS, mark_done, unfinished
 
 BATCH = 1000
 
 
-def recount() -> dict[str, Counter]:
+def recount(kinds: tuple[Kind, ...]) -> dict[str, Counter]:
     """Every document's tally added to each of its areas, from scratch."""
     db = get_db()
     per_area: dict[str, Counter] = defaultdict(Counter)
-    for kind in KINDS:
+    for kind in kinds:
         fields = {name: 1 for name in (*kind.fields, "area_path")}
         for doc in db[kind.collection].find({}, fields):
             tally = nonzero(kind.tally(doc))
@@ -48,15 +48,15 @@ def drift(expected: dict[str, Counter]) -> dict[str, dict[str, tuple[int, int]]]
     return found
 
 
-def reconcile(fix: bool = False) -> dict:
+def reconcile(kinds: tuple[Kind, ...], fix: bool = False) -> dict:
     """Compare counters with a full recount; with `fix`, rewrite both sides to the recount."""
-    expected = recount()
+    expected = recount(kinds)
     found = drift(expected)
     if fix:
-        for kind in KINDS:  # claims still open are part of the recount: they must not be applied again
+        for kind in kinds:  # claims still open are part of the recount: they must not be applied again
             mark_done(unfinished(kind))
         _rewrite_counters(expected)
-        _rewrite_document_tallies()
+        _rewrite_document_tallies(kinds)
     return {"areas": len(expected), "drifted": len(found), "drift": found, "fixed": fix}
 
 
@@ -71,9 +71,9 @@ def _rewrite_counters(expected: dict[str, Counter]) -> None:
     counters.delete_many({"_id": {"$nin": list(expected)}})
 
 
-def _rewrite_document_tallies() -> None:
+def _rewrite_document_tallies(kinds: tuple[Kind, ...]) -> None:
     db = get_db()
-    for kind in KINDS:
+    for kind in kinds:
         collection = db[kind.collection]
         fields = {name: 1 for name in (*kind.fields, "area_path", "tally", "tally_areas")}
         batch = []

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from mongoengine.connection import get_db
 
 from app.clock import now
-from app.tallies.kinds import KINDS, Kind
+from app.tallies.kinds import Kind
 from app.tallies.settle import finish_abandoned, projection, settle_documents
 
 STATE = "tally_sweeps"
@@ -19,7 +19,7 @@ CHUNK = 1000
 
 def settle_changed_since(kind: Kind, since: datetime | None) -> int:
     """Settle every document of `kind` written since `since` (all of them when None)."""
-    query = {"updated_at": {"$gte": since}} if since else {}
+    query = {kind.changed_at: {"$gte": since}} if since else {}
     changed, chunk = 0, []
     for doc in get_db()[kind.collection].find(query, projection(kind)):
         chunk.append(doc)
@@ -29,12 +29,12 @@ def settle_changed_since(kind: Kind, since: datetime | None) -> int:
     return changed + (settle_documents(kind, chunk) if chunk else 0)
 
 
-def sweep_tallies() -> dict[str, int]:
+def sweep_tallies(kinds: tuple[Kind, ...]) -> dict[str, int]:
     """Settle every counted document changed since the last sweep (with an overlap). Returns per kind
     how many documents changed the counters."""
     state = get_db()[STATE]
     done = {}
-    for kind in KINDS:
+    for kind in kinds:
         started = now()
         mark = state.find_one({"_id": kind.name}) or {}
         since = mark.get("swept_until")
