@@ -27,7 +27,10 @@ class Config:
     JOB_RETRY_INTERVALS: str = field(default_factory=lambda: _env("JOB_RETRY_INTERVALS", "5,30,120"))
     QUEUE_PREFIX: str = field(default_factory=lambda: _env("QUEUE_PREFIX", "doorstep"))
     TOKEN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("TOKEN_TTL_SECONDS", "28800")))
+    # lifetime of the signed /media links to photos and signatures
     PRESIGN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("PRESIGN_TTL_SECONDS", "300")))
+    # where clients reach this app, for absolute links in API responses (default: the request's host)
+    PUBLIC_BASE_URL: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", ""))
     MAX_UPLOAD_BYTES: int = field(
         default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
     )

@@ -7,6 +7,8 @@ from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
 from app.login.api import blp as login_blp
+from app.media.api import blp as media_blp
+from app.media.links import PREFIX as MEDIA
 from app.rectification.api import blp as rectification_blp
 from app.reports.api import blp as reports_blp
 from app.review.api import blp as review_blp
@@ -30,4 +32,5 @@ BLUEPRINTS = [
     (dossier_blp, API + "/households"),  # /households/{id}/dossier.pdf
     (samples_blp, API + "/samples"),
     (rectification_blp, API + "/rectifications"),
+    (media_blp, MEDIA),  # signed, short-lived links to photos and signatures (outside the bearer API)
 ]

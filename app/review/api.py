@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import current_principal
+from app.media.api import request_links
 from app.pagination import PAGE, QuerySetPage
 from app.review import service
 from app.review.presenter import queue_items
@@ -40,13 +41,11 @@ class RenderedQuery:
 
 
 def _render_queue(visits: list) -> list[dict]:
-    ext = current_app.extensions
-    return queue_items(visits, ext["forms"], ext["store"])
+    return queue_items(visits, current_app.extensions["forms"], request_links(absolute=True))
 
 
 def _show(visit) -> dict:
-    ext = current_app.extensions
-    return visits_view([visit], ext["forms"], ext["store"])[0]
+    return visits_view([visit], current_app.extensions["forms"], request_links(absolute=True))[0]
 
 
 @blp.route("/review/queue")

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from app.auth.current import current_principal
 from app.errors import ValidationFailed
+from app.media.api import request_links
 from app.pagination import PAGE, QuerySetPage
 from app.visits import intake as service
 from app.visits.presenter import visit_view, visits_view
@@ -33,12 +34,11 @@ def _intake() -> service.Intake:
 
 
 def _show(visit) -> dict:
-    ext = current_app.extensions
     return visit_view(
         visit,
         service.attachments_of(visit),
-        ext["forms"].get(visit.form_id, visit.form_version),
-        ext["store"],
+        current_app.extensions["forms"].get(visit.form_id, visit.form_version),
+        request_links(absolute=True),
     )
 
 
@@ -113,8 +113,8 @@ class _ListPage:
         return self.query.count()
 
     def __getitem__(self, item):
-        ext = current_app.extensions
-        return visits_view(list(self.query[item]), ext["forms"], ext["store"])
+        forms = current_app.extensions["forms"]
+        return visits_view(list(self.query[item]), forms, request_links(absolute=True))
 
 
 @blp.route("/<visit_id>")

@@ -43,7 +43,9 @@ class AttachmentOut(Schema):
     exif = fields.Dict()
     uploaded_at = fields.DateTime()
     uploaded_by = fields.String()
-    url = fields.String(metadata={"description": "presigned, short-lived"})
+    url = fields.String(
+        metadata={"description": "signed link to /media/..., expires after PRESIGN_TTL_SECONDS"}
+    )
     thumbnail_url = fields.String(allow_none=True)
     preview_url = fields.String(allow_none=True)
 
