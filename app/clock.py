@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+
+# China Standard Time: phones send local times without an offset, people read times in it
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 
 def now() -> datetime:

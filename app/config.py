@@ -35,6 +35,9 @@ class Config:
         default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
     )
     MAX_IMAGE_PIXELS: int = field(default_factory=lambda: int(_env("MAX_IMAGE_PIXELS", str(40_000_000))))
+    # the console's session cookie: "auto" marks it Secure when the browser talks HTTPS (also through a
+    # proxy that sets X-Forwarded-Proto), "true" always, "false" never
+    SESSION_COOKIE_SECURE: str = field(default_factory=lambda: _env("SESSION_COOKIE_SECURE", "auto"))
     LOGIN_MAX_FAILURES: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
     LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
     PASSWORD_HASH_PROFILE: str = field(default_factory=lambda: _env("PASSWORD_HASH_PROFILE", "standard"))

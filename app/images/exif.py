@@ -15,8 +15,7 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
-"""Phones in the field are set to China Standard Time; assumed when EXIF gives no offset."""
+from app.clock import CHINA_TZ  # assumed when EXIF gives no offset: phones here are set to it
 
 # Everything a malformed tag value can throw while we convert it; Pillow itself may raise the
 # OSError/SyntaxError/struct.error family while parsing a broken EXIF block.

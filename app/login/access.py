@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request, session
 
+from app.areas.codes import ancestors
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.tokens import TokenSigner
@@ -72,6 +73,13 @@ def start_session(token: str) -> None:
 
 def end_session() -> None:
     session.clear()
+
+
+def log_out(principal: Principal) -> None:
+    """End the console session and record it (the token itself expires on its own)."""
+    paths = sorted({code for area in principal.area_codes for code in ancestors(area)})
+    audit.record(principal, "logout", "user", principal.user_id, paths, channel="console")
+    end_session()
 
 
 def session_principal() -> Principal:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.images.exif import CHINA_TZ
+from app.clock import CHINA_TZ
 from app.reports.export import csv_bytes, download, xlsx_bytes
 from app.reports.verification import DEFINITIONS, table
 

@@ -33,7 +33,7 @@ from app.errors import NotFound, ValidationFailed
 from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.visits.models import Visit
-from app.visits.states import REVIEWABLE
+from app.visits.states import REVIEWABLE, SENT_BACK
 
 INDICATORS = {
     "food_clothing": "不愁吃穿达标率",
@@ -45,7 +45,6 @@ INDICATORS = {
 }
 SATISFIED = ["satisfied", "basically_satisfied"]
 ANSWERS = [*SATISFIED, "dissatisfied"]
-SENT_BACK = ["rejected", "revisit_requested"]
 DIRECT = "本级"
 DEFINITIONS = (
     ("已走访", "户的最近一次走访已提交（照片、签字齐全）Households whose latest visit was submitted"),
@@ -167,7 +166,7 @@ def visit_pipeline(code: str, depth: int) -> list[dict]:
                 "_id": _child(depth),
                 "pending_review": _count_if({"$in": ["$state", list(REVIEWABLE)]}),
                 "approved": _count_if({"$eq": ["$state", "approved"]}),
-                "sent_back": _count_if({"$in": ["$state", SENT_BACK]}),
+                "sent_back": _count_if({"$in": ["$state", list(SENT_BACK)]}),
             }
         },
     ]

@@ -7,12 +7,19 @@ from app.visits.models import Visit
 from app.visits.presenter import visits_view
 
 
+def failed_codes(checks: list[dict] | None) -> tuple[list[str], list[str]]:
+    """Codes of the failed blocking checks, and of the failed non-blocking ones (warnings)."""
+    failed = [c for c in checks or [] if not c.get("passed")]
+    errors = sorted({c["code"] for c in failed if c.get("severity") == "error"})
+    return errors, sorted({c["code"] for c in failed if c.get("severity") != "error"})
+
+
 def summary(view: dict) -> dict:
     """Failed checks (blocking, then warnings) and each photo's links and EXIF, from a visit view."""
-    failed = [c for c in view["checks"] or [] if not c.get("passed")]
+    errors, warnings = failed_codes(view["checks"])
     return {
-        "failed_checks": sorted({c["code"] for c in failed if c.get("severity") == "error"}),
-        "warnings": sorted({c["code"] for c in failed if c.get("severity") != "error"}),
+        "failed_checks": errors,
+        "warnings": warnings,
         "photos": [
             {
                 "slot": a["slot"],

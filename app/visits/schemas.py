@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-
 from marshmallow import Schema, fields, validate
 
+from app.clock import CHINA_TZ
 from app.visits.states import STATES
 
 # Phones in the field send local time; a time without an offset is read as China Standard Time.
-CST = timezone(timedelta(hours=8))
+CST = CHINA_TZ
 
 
 class LocationIn(Schema):

@@ -10,6 +10,7 @@ from app.errors import AlreadyDecided, InvalidTransition
 STATES = ("receiving", "submitted", "checked", "has_issues", "approved", "rejected", "revisit_requested")
 DECIDED = ("approved", "rejected", "revisit_requested")
 REVIEWABLE = ("checked", "has_issues")
+SENT_BACK = ("rejected", "revisit_requested")
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     "receiving": ("submitted",),
