@@ -23,6 +23,7 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 @dataclass
 class MatchCard:
     match: Match
+    label: str  # the matched slot's label
     thumbnail_url: str | None
     preview_url: str | None
 
@@ -32,6 +33,7 @@ class SlotCard:
     slot: str
     label: str
     kind: str
+    required: bool
     present: bool
     thumbnail_url: str | None
     preview_url: str | None
@@ -80,6 +82,7 @@ def slot_cards(
     """One card per attachment slot of the visit (photos first, then signatures, then letters)."""
     start, end = view.get("started_at"), view.get("ended_at")
     comments = (view.get("review") or {}).get("slot_comments") or {}
+    slot_labels = {a["slot"]: a.get("label") or a["slot"] for a in view["attachments"]}
     checks_by_slot: dict[str, list[dict]] = {}
     for check in view.get("checks") or []:
         if check.get("slot"):
@@ -95,6 +98,7 @@ def slot_cards(
                 slot=a["slot"],
                 label=a.get("label") or a["slot"],
                 kind=a.get("kind", ""),
+                required=bool(a.get("required")),
                 present=bool(a.get("present")),
                 thumbnail_url=a.get("thumbnail_url") or (a.get("url") if a.get("kind") != "photo" else None),
                 preview_url=a.get("preview_url") or a.get("url"),
@@ -107,22 +111,23 @@ def slot_cards(
                 near_home=d <= allowed_m if d is not None else None,
                 device=exif.get("device"),
                 checks=_by_severity(checks_by_slot.get(a["slot"], [])),
-                matches=[_match_card(m, links) for m in matches.get(a["slot"], [])],
+                matches=[_match_card(m, links, slot_labels) for m in matches.get(a["slot"], [])],
                 comment=comments.get(a["slot"]),
             )
         )
     order = {"photo": 0, "signature": 1}
-    return sorted(cards, key=lambda c: order.get(c.kind, 2))
+    return sorted(cards, key=lambda c: (not (c.present or c.required), order.get(c.kind, 2)))
 
 
-def _match_card(match: Match, links: MediaLinks) -> MatchCard:
+def _match_card(match: Match, links: MediaLinks, slot_labels: dict[str, str]) -> MatchCard:
     a = match.attachment
+    label = slot_labels.get(match.other_slot, match.other_slot)
     if a is None:
-        return MatchCard(match, None, None)
+        return MatchCard(match, label, None, None)
     thumbs = a.thumbnails or {}
     thumbnail = links.url(str(a.id), THUMBNAIL) if THUMBNAIL in thumbs else links.url(str(a.id))
     preview = links.url(str(a.id), PREVIEW) if PREVIEW in thumbs else links.url(str(a.id))
-    return MatchCard(match, thumbnail, preview)
+    return MatchCard(match, label, thumbnail, preview)
 
 
 def visit_checks(view: dict) -> list[dict]:

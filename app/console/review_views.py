@@ -47,12 +47,14 @@ def queue():
         before=Cursor.parse(request.args.get("before")),
     )
     households = households_by_id(principal, [v.household_id for v in page.visits])
+    villages = areas_within(principal, "village")
     return render_template(
         "console/queue.html",
         page=page,
         rows=[(v, households.get(v.household_id), *failed_codes(v.checks)) for v in page.visits],
         counts=queue_counts(principal, area=filters.area),
-        villages=areas_within(principal, "village"),
+        villages=villages,
+        village_names={a.code: a.name for a in villages},
         filters=filters,
         filter_args=_filter_args(),
     )
