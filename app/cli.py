@@ -24,7 +24,7 @@ from app.forms.cli import check_forms_command, publish_form_command
 from app.households.importer import import_households
 from app.models import ALL_DOCUMENTS
 from app.users.service import create_user
-from app.visits.intake import sweep
+from app.visits.handoff import sweep
 
 
 @click.group("doorstep")

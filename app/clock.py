@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-# China Standard Time: phones send local times without an offset, people read times in it
+# China Standard Time: how people read times, and how a phone's time without an offset is read.
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 

@@ -13,7 +13,7 @@ from mongoengine.connection import get_db
 
 from app import create_app
 from app.config import Config
-from scripts.services import EmbeddedServices
+from devkit.servers import EmbeddedServices
 from workers.runtime import build_worker
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.factories import PASSWORD, HouseholdFactory, area_tree, make_user
-from tests.visit_builders import build_visit
+from tests.stored_visits import build_visit
 
 TOWN, VILLAGE, OTHER_VILLAGE = "370101001000", "370101001001", "370101001002"
 OTHER_TOWN_VILLAGE = "370101002001"

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from tests.console_support import REUSED_SLOT, VILLAGE, reuse_case
 from tests.factories import PASSWORD, HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_builders import assessment, build_visit
+from tests.stored_visits import assessment, build_visit
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 CHROMIUM_ARGS = [
@@ -73,7 +73,9 @@ def shoot(page: Page, name: str) -> None:
 
 
 def images_loaded(locator) -> bool:
-    return locator.evaluate_all("imgs => imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0)")
+    return locator.evaluate_all(
+        "imgs => imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0)"
+    )
 
 
 def test_verifier_sees_reused_photo_and_requests_revisit(page, client, store):

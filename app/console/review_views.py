@@ -128,7 +128,7 @@ def decide(visit_id: str):
         if key.startswith("slot_comment.") and value.strip()
     }
     decision = form.get("decision", "")
-    if decision not in review.DECISIONS:
+    if decision not in review.DECISION_STATES:
         errors = {"decision": ["请选择审核结论 Choose a decision"]}
         return _render_visit(get_visit(principal, visit_id), errors=errors, entered=form, status=422)
     try:

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.auth.current import current_principal
 from app.dossier.service import dossier_pdf
-from app.reports.export import content_disposition
+from app.downloads import content_disposition
 
 blp = Blueprint("dossier", __name__, description="一户一档 Household dossier")
 

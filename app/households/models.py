@@ -21,7 +21,7 @@ from app.areas.codes import CODE_PATTERN
 CATEGORIES = ("with_labour", "without_labour")
 CATEGORY_LABELS = {"with_labour": "有劳动能力", "without_labour": "无劳动能力"}
 
-# Verification status of a household, moved only through app.households.status.
+# Verification status of a household, moved only through app.households.lifecycle.
 STATUSES = (
     "registered",
     "visit_submitted",

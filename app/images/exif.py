@@ -15,7 +15,9 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-from app.clock import CHINA_TZ  # assumed when EXIF gives no offset: phones here are set to it
+from app.clock import CHINA_TZ
+
+"""Phones in the field are set to China Standard Time; assumed when EXIF gives no offset."""
 
 # Everything a malformed tag value can throw while we convert it; Pillow itself may raise the
 # OSError/SyntaxError/struct.error family while parsing a broken EXIF block.

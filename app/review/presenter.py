@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.forms.registry import FormRegistry
 from app.media.links import MediaLinks
 from app.visits.models import Visit
 from app.visits.presenter import visits_view
@@ -35,5 +36,5 @@ def summary(view: dict) -> dict:
     }
 
 
-def queue_items(visits: list[Visit], forms, links: MediaLinks) -> list[dict]:
+def queue_items(visits: list[Visit], forms: FormRegistry, links: MediaLinks) -> list[dict]:
     return [view | {"summary": summary(view)} for view in visits_view(visits, forms, links)]

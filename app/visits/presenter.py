@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.forms.registry import FormRegistry
 from app.media.links import MediaLinks
 from app.visits.models import Attachment, Visit
 
@@ -71,7 +72,7 @@ def visit_view(visit: Visit, attachments: dict[str, Attachment], form, links: Me
     }
 
 
-def visits_view(visits: list[Visit], forms, links: MediaLinks) -> list[dict]:
+def visits_view(visits: list[Visit], forms: FormRegistry, links: MediaLinks) -> list[dict]:
     """Views for a page of visits, loading all their attachments in one query."""
     by_visit: dict[str, dict[str, Attachment]] = {}
     for attachment in Attachment.objects(visit_id__in=[str(v.id) for v in visits]):

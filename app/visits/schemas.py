@@ -7,9 +7,6 @@ from marshmallow import Schema, fields, validate
 from app.clock import CHINA_TZ
 from app.visits.states import STATES
 
-# Phones in the field send local time; a time without an offset is read as China Standard Time.
-CST = CHINA_TZ
-
 
 class LocationIn(Schema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
@@ -22,8 +19,8 @@ class VisitIn(Schema):
     form_id = fields.String(required=True)
     form_version = fields.Integer(required=True, validate=validate.Range(min=1))
     household_id = fields.String(required=True)
-    started_at = fields.AwareDateTime(required=True, default_timezone=CST)
-    ended_at = fields.AwareDateTime(required=True, default_timezone=CST)
+    started_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
+    ended_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
 
@@ -42,9 +39,7 @@ class AttachmentOut(Schema):
     exif = fields.Dict()
     uploaded_at = fields.DateTime()
     uploaded_by = fields.String()
-    url = fields.String(
-        metadata={"description": "signed link to /media/..., expires after PRESIGN_TTL_SECONDS"}
-    )
+    url = fields.String(metadata={"description": "presigned, short-lived"})
     thumbnail_url = fields.String(allow_none=True)
     preview_url = fields.String(allow_none=True)
 
@@ -80,5 +75,5 @@ class VisitQuery(Schema):
     household_id = fields.String()
     area = fields.String()
     state = fields.String(validate=validate.OneOf(STATES))
-    since = fields.AwareDateTime(default_timezone=CST)
+    since = fields.AwareDateTime(default_timezone=CHINA_TZ)
     cadre_id = fields.String()
