@@ -29,9 +29,11 @@ def console_login(client, user, password: str = PASSWORD) -> str:
     return csrf_of(client.get(resp.headers["Location"], follow_redirects=True).get_data(as_text=True))
 
 
-def reuse_case(store) -> dict:
+def reuse_case(store=None, *, files_of_both: bool = True) -> dict:
     """Town 370101001: an approved visit in one village, and a has_issues visit in another village whose
-    front-of-house photo the check found identical to the first one's. Returns the users and objects."""
+    front-of-house photo the check found identical to the first one's. With `store`, the visits have
+    their eight files in the object store (only the original's unless `files_of_both`). Returns the
+    users and objects."""
     area_tree(fanout=2)
     cadre = make_user("cadre", VILLAGE)
     other_cadre = make_user("cadre", OTHER_VILLAGE)
@@ -40,7 +42,13 @@ def reuse_case(store) -> dict:
     original_home = HouseholdFactory(village_code=OTHER_VILLAGE, head_name="李原户")
     original = build_visit(original_home, other_cadre, state="approved", reviewer=verifier, store=store)
     home = HouseholdFactory(village_code=VILLAGE, head_name="王复用")
-    visit = build_visit(home, cadre, state="has_issues", failed={"photo_reuse": [REUSED_SLOT]}, store=store)
+    visit = build_visit(
+        home,
+        cadre,
+        state="has_issues",
+        failed={"photo_reuse": [REUSED_SLOT]},
+        store=store if files_of_both else None,
+    )
     for check in visit.checks:
         if check["code"] == "photo_reuse":
             check["detail"] = f"{REUSED_SLOT} 与另一次走访的图片完全相同 identical"

@@ -196,8 +196,8 @@ def test_script_in_a_household_name_stays_text(page, store):
     assert dialogs == []
 
 
-def test_form_posts_without_the_csrf_token_are_refused(page, store):
-    case = reuse_case(store)
+def test_form_posts_without_the_csrf_token_are_refused(page):
+    case = reuse_case()
     login(page, case["verifier"])
     visit_id = str(case["visit"].id)
     post = page.request.post(
