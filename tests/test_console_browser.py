@@ -3,8 +3,10 @@ HTTP by werkzeug in a thread, on the real embedded servers. Screenshots go to va
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from werkzeug.serving import make_server
 
 from tests.console_support import REUSED_SLOT, VILLAGE, reuse_case
 from tests.factories import PASSWORD, HouseholdFactory, area_tree, make_user, token_for
-from tests.stored_visits import assessment, build_visit
+from tests.stored_visits import T0, assessment, build_visit
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
 CHROMIUM_ARGS = [
@@ -104,8 +106,8 @@ def test_verifier_sees_reused_photo_and_requests_revisit(page, client, store):
     comment = "房前照片与李原户的照片相同，请重新入户拍摄"
     card.locator("textarea").fill(comment)
     page.locator("#comment").fill("请重新入户核查")
-    page.get_by_role("button", name="要求复访").click()
-    expect(page.locator(".flash-info")).to_contain_text("要求复访")
+    page.get_by_role("button", name="要求重新走访").click()
+    expect(page.locator(".flash-info")).to_contain_text("要求重新走访")
 
     api = client.get(f"/api/v1/visits/{case['visit'].id}", headers=token_for(client, case["verifier"])).json
     assert api["state"] == "revisit_requested"
@@ -214,3 +216,27 @@ def test_form_posts_without_the_csrf_token_are_refused(page):
     assert bulk.status == 400
     case["visit"].reload()
     assert case["visit"].state == "has_issues"
+
+
+def test_keyboard_review_and_bulk_approval(page):
+    area_tree(fanout=2)
+    verifier, cadre = make_user("verifier", "370101001000"), make_user("cadre", VILLAGE)
+    first, second, third, fourth = (
+        build_visit(HouseholdFactory(village_code=VILLAGE), cadre, state="checked", submitted_at=at)
+        for at in (T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=2), T0 + timedelta(minutes=3))
+    )
+    login(page, verifier)
+    page.get_by_role("link", name=first.household_number).click()
+    for key, landing in (("j", second), ("k", first), ("a", second)):  # a: approve, then the next one
+        expect(page).to_have_url(re.compile("/console/visits/"))
+        page.wait_for_load_state()  # console.js runs once the page has loaded
+        page.keyboard.press(key)
+        expect(page).to_have_url(re.compile(f"/console/visits/{landing.id}"))
+    assert first.reload().state == "approved"
+
+    page.goto("/console/queue")
+    page.locator("#select-passed").check()
+    expect(page.locator("input.passed:checked")).to_have_count(3)
+    page.locator("#bulk-approve").click()
+    expect(page.locator(".flash-info")).to_contain_text("已通过 3 条走访")
+    assert [v.reload().state for v in (second, third, fourth)] == ["approved"] * 3

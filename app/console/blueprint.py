@@ -9,8 +9,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from app import labels
 from app.clock import CHINA_TZ
-from app.console import labels
 from app.console.security import protect
 from app.errors import AccountDisabled, DoorstepError, TokenExpired, Unauthenticated
 from app.login.access import end_session, session_principal

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 
+from app import labels
 from app.areas.service import areas_within
 from app.auth.current import current_principal
-from app.console import labels, pages
+from app.console import pages
 from app.console.blueprint import bp
 from app.errors import AlreadyDecided, Conflict, InvalidTransition, ValidationFailed
 from app.households.service import get_household, households_by_id
