@@ -1,6 +1,6 @@
 """The web console's pages against the JSON API for the same data, with 2,000 visits in the queue.
 
-    .venv/bin/python -m bench.console [--visits 2000] [--runs 60]
+    .venv/bin/python -m bench.console [--visits 2000] [--runs 30]
 
 One town with 2,000 households and one visit each, all waiting for review (70 % checked, 30 %
 has_issues with a failed check on a slot), each with its eight attachment records. The same verifier
@@ -131,7 +131,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--visits", type=int, default=2000)
-    parser.add_argument("--runs", type=int, default=60, help="requests per page and side")
+    parser.add_argument("--runs", type=int, default=30, help="requests per page and side")
     args = parser.parse_args()
     stop_on_sigterm()
     rng = random.Random(5)
@@ -180,6 +180,7 @@ def main() -> int:
                 console_s.append(timed(console_call))
                 api_s.append(timed(api_call))
             results[name] = {"console": summary_ms(console_s), "api": summary_ms(api_s)}
+            print(f"{name}: console {results[name]['console']} api {results[name]['api']}", flush=True)
         console_s, api_s = [], []
         for visit_id in sample:
             console_s.append(timed(lambda v=visit_id: web.get(f"/console/visits/{v}")))

@@ -20,7 +20,7 @@ from app.media.api import request_links
 from app.review import service as review
 from app.review.matches import matches_for
 from app.review.presenter import failed_codes
-from app.review.queue import Cursor, QueueFilter, neighbours, queue_counts, queue_page
+from app.review.queue import Cursor, QueueFilter, neighbour, queue_counts, queue_page
 from app.visits.presenter import visits_view
 from app.visits.queries import get_visit
 from app.visits.states import REVIEWABLE
@@ -92,7 +92,6 @@ def _render_visit(visit, *, errors: dict | None = None, entered: dict | None = N
         allowed_m=cfg.CHECK_MAX_DISTANCE_M,
     )
     reviewer = principal.can("visits.review")
-    previous_id, next_id = neighbours(principal, _filters(), visit) if reviewer else (None, None)
     form = ext["forms"].get(visit.form_id, visit.form_version)
     page = render_template(
         "console/visit.html",
@@ -105,8 +104,7 @@ def _render_visit(visit, *, errors: dict | None = None, entered: dict | None = N
         answers=pages.answer_rows(form.fields, visit.answers),
         history=review.visit_history(principal, str(visit.id)),
         can_decide=reviewer and visit.state in REVIEWABLE,
-        previous_id=previous_id,
-        next_id=next_id,
+        in_queue=reviewer,
         filter_args=_filter_args(),
         errors=errors or {},
         entered=entered or {},
@@ -141,7 +139,25 @@ def decide(visit_id: str):
         flash(err.message, "error")
         return redirect(url_for("console.visit", visit_id=visit_id, **_filter_args()))
     flash(f"已审核：{labels.DECISIONS[decision]} Decided", "info")
-    _, next_id = neighbours(principal, _filters(), decided)
-    if next_id:
-        return redirect(url_for("console.visit", visit_id=next_id, **_filter_args()))
+    return _go(neighbour(principal, _filters(), decided, "next"))
+
+
+@bp.route("/visits/<visit_id>/<any(next, previous):direction>")
+def step(visit_id: str, direction: str):
+    """The next or previous visit in the (filtered) queue, found when asked: pages render without it."""
+    principal = current_principal()
+    found = neighbour(principal, _filters(), get_visit(principal, visit_id), direction)
+    if found is None:
+        flash(
+            "已是队列的最后一条 End of the queue" if direction == "next" else "已是第一条 Start of the queue",
+            "info",
+        )
+    return _go(found, stay=visit_id)
+
+
+def _go(visit_id: str | None, stay: str | None = None):
+    """To a visit with the queue's filters kept; to `stay`, or else the queue, when there is none."""
+    target = visit_id or stay
+    if target:
+        return redirect(url_for("console.visit", visit_id=target, **_filter_args()))
     return redirect(url_for("console.queue", **_filter_args()))

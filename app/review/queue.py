@@ -19,6 +19,7 @@ from app.visits.models import Visit
 from app.visits.states import REVIEWABLE
 
 PAGE_SIZE = 50
+TIES = 10  # visits read past a position to step over others submitted in the same millisecond
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,12 @@ class Cursor:
         return cls(datetime.fromtimestamp(int(millis) / 1000, UTC), ObjectId(oid))
 
     def __str__(self) -> str:
+        return f"{round(self.key[0].timestamp() * 1000)}-{self.visit_id}"
+
+    @property
+    def key(self) -> tuple[datetime, ObjectId]:
         stamp = self.submitted_at if self.submitted_at.tzinfo else self.submitted_at.replace(tzinfo=UTC)
-        return f"{round(stamp.timestamp() * 1000)}-{self.visit_id}"
+        return stamp, self.visit_id
 
     def after(self) -> Q:
         return Q(submitted_at__gt=self.submitted_at) | Q(submitted_at=self.submitted_at, id__gt=self.visit_id)
@@ -102,22 +107,39 @@ def queue_page(
     )
 
 
-def neighbours(principal: Principal, filters: QueueFilter, visit: Visit) -> tuple[str | None, str | None]:
-    """Ids of the visits just before and just after `visit` in the filtered queue (None at either end)."""
+def neighbour(principal: Principal, filters: QueueFilter, visit: Visit, direction: str) -> str | None:
+    """Id of the visit just after (direction "next") or before ("previous") `visit` in the filtered queue.
+
+    A plain range on submitted_at with a sort, which the index serves; visits submitted in the same
+    millisecond are told apart by id here rather than by an $or in the query.
+    """
     if visit.submitted_at is None:
-        return None, None
+        return None
     here = Cursor.of(visit)
-    query = filters.query(principal)
-    before = query.filter(here.before()).order_by("-submitted_at", "-id").only("id").first()
-    after = query.filter(here.after()).only("id").first()
-    return (str(before.id) if before else None), (str(after.id) if after else None)
+    forward = direction == "next"
+    order = ("submitted_at", "id") if forward else ("-submitted_at", "-id")
+    bound = {"submitted_at__gte" if forward else "submitted_at__lte": here.submitted_at}
+    rows = list(
+        filters.query(principal).filter(**bound).order_by(*order).only("id", "submitted_at").limit(TIES)
+    )
+    beyond = [v for v in rows if (Cursor.of(v).key > here.key if forward else Cursor.of(v).key < here.key)]
+    if beyond:
+        return str(beyond[0].id)
+    if len(rows) < TIES:
+        return None
+    keyset = here.after() if forward else here.before()  # more ties than one read: ask precisely
+    found = filters.query(principal).filter(keyset).order_by(*order).only("id").first()
+    return str(found.id) if found else None
 
 
 def queue_counts(principal: Principal, area: str | None = None) -> dict:
-    """Visits waiting per state, and per failed blocking check code, in the caller's (or one) area."""
-    query = review_queue(principal, area=area)
+    """Visits waiting per state, and per failed blocking check code, in the caller's (or one) area.
+
+    Unsorted aggregations: one over the queue by state, one over the has_issues visits' failed checks
+    (cheaper than one $facet over both on the embedded server, and no worse on MongoDB)."""
+    queue = review_queue(principal, area=area).order_by()
     states = {state: 0 for state in REVIEWABLE}
-    for row in query.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
+    for row in queue.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
         states[row["_id"]] = row["n"]
     failed = {}
     pipeline = [
@@ -126,6 +148,6 @@ def queue_counts(principal: Principal, area: str | None = None) -> dict:
         {"$group": {"_id": {"visit": "$_id", "code": "$checks.code"}}},
         {"$group": {"_id": "$_id.code", "n": {"$sum": 1}}},
     ]
-    for row in query.filter(state="has_issues").aggregate(pipeline):
+    for row in review_queue(principal, area=area, state="has_issues").order_by().aggregate(pipeline):
         failed[row["_id"]] = row["n"]
     return {"states": states, "total": sum(states.values()), "failed_checks": dict(sorted(failed.items()))}
