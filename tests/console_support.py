@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from app.visits.models import Attachment
 from tests.factories import PASSWORD, HouseholdFactory, area_tree, make_user
 from tests.stored_visits import build_visit
 
@@ -59,6 +60,11 @@ def reuse_case(store=None, *, files_of_both: bool = True) -> dict:
                 "distance": 0,
             }
     visit.save()
+    if store is not None and files_of_both:  # the very same file, as a reused photo is
+        source = Attachment.objects.get(visit_id=str(original.id), slot=REUSED_SLOT)
+        Attachment.objects(visit_id=str(visit.id), slot=REUSED_SLOT).update_one(
+            set__key=source.key, set__thumbnails=source.thumbnails, set__sha256=source.sha256
+        )
     return {
         "cadre": cadre,
         "other_cadre": other_cadre,
