@@ -36,7 +36,7 @@ from flask import Flask
 
 from app import create_app, db
 from app.config import Config
-from app.models import ALL_DOCUMENTS
+from app.documents import ALL_DOCUMENTS
 from app.visits.models import Attachment, Visit
 from devkit.answers import VISIT_START
 from devkit.generate import DEMO_PASSWORD, SLOTS, build_areas, build_households, build_users
