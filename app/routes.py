@@ -7,7 +7,6 @@ from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
 from app.login.api import blp as login_blp
-from app.media.api import blp as media_blp
 from app.media.links import PREFIX as MEDIA
 from app.rectification.api import blp as rectification_blp
 from app.reports.api import blp as reports_blp
@@ -15,6 +14,7 @@ from app.review.api import blp as review_blp
 from app.samples.api import blp as samples_blp
 from app.users.api import blp as users_blp
 from app.visits.api import blp as visits_blp
+from app.visits.files_api import blp as media_blp
 
 API = "/api/v1"
 

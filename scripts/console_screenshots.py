@@ -31,7 +31,9 @@ def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
         for username, shots in (("town1_verifier", "visit"), ("county_supervisor", "report")):
-            page = browser.new_context(base_url=args.base, viewport={"width": 1440, "height": 1100}).new_page()
+            page = browser.new_context(
+                base_url=args.base, viewport={"width": 1440, "height": 1100}
+            ).new_page()
             page.goto("/console/login")
             page.get_by_label("用户名").fill(username)
             page.get_by_label("密码").fill(DEMO_PASSWORD)

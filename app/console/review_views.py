@@ -16,7 +16,7 @@ from app.console import pages
 from app.console.blueprint import bp
 from app.errors import AlreadyDecided, Conflict, InvalidTransition, ValidationFailed
 from app.households.service import get_household, households_by_id
-from app.media.api import request_links
+from app.media.request import request_links
 from app.review import service as review
 from app.review.matches import matches_for
 from app.review.presenter import failed_codes

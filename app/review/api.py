@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import current_principal
-from app.media.api import request_links
+from app.media.request import request_links
 from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.review import service
 from app.review.presenter import queue_items

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from app.auth.current import current_principal
 from app.errors import ValidationFailed
-from app.media.api import request_links
+from app.media.request import request_links
 from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.visits import intake as service
 from app.visits.attachments import attachments_of

@@ -1,4 +1,4 @@
-"""GET /media/<attachment>/<variant>: stream a photo or signature named by a signed, unexpired link."""
+"""GET /media/<attachment>/<variant>: stream a visit's photo or signature named by a signed, live link."""
 
 from __future__ import annotations
 
@@ -6,18 +6,10 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.media.links import MediaLinks
-from app.media.service import media_file
+from app.media.request import request_links
+from app.visits.files import media_file
 
 blp = Blueprint("media", __name__, description="照片与签字文件 Photo and signature files")
-
-
-def request_links(*, absolute: bool) -> MediaLinks:
-    """Links for this request: absolute for API clients (PUBLIC_BASE_URL or the request's host),
-    path-only for the console's pages, which load them from the same origin."""
-    cfg = current_app.config["DOORSTEP"]
-    base = (cfg.PUBLIC_BASE_URL or request.host_url) if absolute else ""
-    return MediaLinks(cfg.SECRET_KEY, cfg.PRESIGN_TTL_SECONDS, base=base)
 
 
 @blp.route("/<attachment_id>/<variant>")

@@ -1,4 +1,4 @@
-"""Which stored object a media link names, and its type."""
+"""Which stored object a media link to an attachment names, and its type."""
 
 from __future__ import annotations
 
