@@ -172,6 +172,14 @@ def test_reuse_match_is_shown_without_naming_a_household_outside_the_callers_are
         "slot": "photo.stove",
         "household_id": str(case["original_household"].id),
     }
+    # a copied signature inside one visit: its twin is in the same visit
+    case["original"].checks.append(
+        {"code": "signature_distinct", "passed": False, "severity": "error", "detail": "同一签名",
+         "slot": "signature.first_secretary", "data": {"other_slot": "signature.village_secretary"}}
+    )  # fmt: skip
+    [twin] = matches_for(principal_for(outsider), case["original"])["signature.first_secretary"]
+    assert twin.same_visit and twin.attachment.slot == "signature.village_secretary"
+
     village_cadre = make_user("cadre", VILLAGE)  # cannot see the other village
     [match] = matches_for(principal_for(village_cadre), case["visit"])[REUSED_SLOT]
     assert match.other_slot == "photo.stove" and match.attachment is not None

@@ -16,7 +16,7 @@ from app.errors import NotFound, ValidationFailed
 from app.households.service import get_household, visible_households
 from app.rectification.service import overdue_first, visible_items
 from app.reports.downloads import verification_download
-from app.reports.verification import verification_report
+from app.reports.verification import DIRECT, verification_report
 from app.samples import service as samples
 from app.samples.downloads import sample_download
 from app.visits.queries import latest_states, visible_visits
@@ -26,7 +26,7 @@ SAMPLE_FIELDS = ("counties_per_city", "villages_per_county", "households_per_vil
 
 
 def _drill_target(row: dict) -> str | None:
-    if row["name"] == "本级" or not row.get("level"):
+    if row["name"] == DIRECT or not row.get("level"):  # households filed directly under the area
         return None
     if row["level"] in ("village", "hamlet"):
         return url_for("console.village", code=row["code"])
