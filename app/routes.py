@@ -8,6 +8,7 @@ from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
 from app.login.api import blp as login_blp
 from app.media.links import PREFIX as MEDIA
+from app.openrosa.setup_api import blp as phone_setup_blp
 from app.rectification.api import blp as rectification_blp
 from app.reports.api import blp as reports_blp
 from app.review.api import blp as review_blp
@@ -23,6 +24,7 @@ BLUEPRINTS = [
     (login_blp, API + "/auth"),
     (areas_blp, API + "/areas"),
     (users_blp, API + "/users"),
+    (phone_setup_blp, API + "/users"),  # /users/{id}/app-tokens, /users/{id}/collect-qr.png
     (households_blp, API + "/households"),
     (forms_blp, API + "/forms"),
     (visits_blp, API + "/visits"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.clock import CHINA_TZ
+from app.errors import ValidationFailed
 from app.visits.states import STATES
 
 
@@ -23,6 +24,15 @@ class VisitIn(Schema):
     ended_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
+
+
+def load_visit(raw: object) -> dict:
+    """A visit as phones send it (JSON, or mapped from an OpenRosa instance), checked and typed."""
+    try:
+        data = VisitIn().load(raw)
+    except ValidationError as err:
+        raise ValidationFailed(errors=err.messages) from err
+    return data | {"instance_id": str(data["instance_id"])}
 
 
 class AttachmentOut(Schema):
