@@ -1,5 +1,6 @@
 """Every blueprint and where it is mounted: the API's table of contents."""
 
+from app.adjustment.api import blp as adjustment_blp
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
 from app.dossier.api import blp as dossier_blp
@@ -35,4 +36,6 @@ BLUEPRINTS = [
     (samples_blp, API + "/samples"),
     (rectification_blp, API + "/rectifications"),
     (media_blp, MEDIA),  # signed, short-lived links to photos and signatures (outside the bearer API)
+    # /households/{id}/poverty-events, /households/{id}/assistance, /identifications
+    (adjustment_blp, API),
 ]

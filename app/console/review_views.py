@@ -18,20 +18,22 @@ from app.errors import AlreadyDecided, Conflict, InvalidTransition, ValidationFa
 from app.households.service import get_household, households_by_id
 from app.media.request import request_links
 from app.review import service as review
+from app.review.chains import LEVELS, signing_levels
 from app.review.matches import matches_for
 from app.review.presenter import failed_codes
 from app.review.queue import Cursor, QueueFilter, neighbour, queue_counts, queue_page
 from app.visits.presenter import visits_view
 from app.visits.queries import get_visit
-from app.visits.states import REVIEWABLE
 
-FILTER_ARGS = ("village", "state", "check")
+LEVEL_LABELS = {key: level.label for key, level in LEVELS.items()}
+FILTER_ARGS = ("level", "village", "state", "check")
 
 
 def _filters() -> QueueFilter:
     args = request.args
-    state = args.get("state") if args.get("state") in REVIEWABLE else None
-    return QueueFilter(area=args.get("village") or None, state=state, failed_check=args.get("check") or None)
+    state = args.get("state") if args.get("state") in review.QUEUE_STATES else None
+    level = args.get("level") or None
+    return QueueFilter(args.get("village") or None, state, args.get("check") or None, level)
 
 
 def _filter_args() -> dict:
@@ -53,7 +55,9 @@ def queue():
         "console/queue.html",
         page=page,
         rows=[(v, households.get(v.household_id), *failed_codes(v.checks)) for v in page.visits],
-        counts=queue_counts(principal, area=filters.area),
+        counts=queue_counts(principal, area=filters.area, level=filters.level),
+        levels=signing_levels(principal),
+        level_labels=LEVEL_LABELS,
         villages=villages,
         village_names={a.code: a.name for a in villages},
         filters=filters,
@@ -91,7 +95,7 @@ def _render_visit(visit, *, errors: dict | None = None, entered: dict | None = N
         tolerance=timedelta(minutes=cfg.CHECK_TIME_TOLERANCE_MINUTES),
         allowed_m=cfg.CHECK_MAX_DISTANCE_M,
     )
-    reviewer = principal.can("visits.review")
+    level = review.awaits(principal, visit)
     form = ext["forms"].get(visit.form_id, visit.form_version)
     page = render_template(
         "console/visit.html",
@@ -103,8 +107,9 @@ def _render_visit(visit, *, errors: dict | None = None, entered: dict | None = N
         plot=pages.visit_plot(view, cards, home, cfg.CHECK_MAX_DISTANCE_M),
         answers=pages.answer_rows(form.fields, visit.answers),
         history=review.visit_history(principal, str(visit.id)),
-        can_decide=reviewer and visit.state in REVIEWABLE,
-        in_queue=reviewer,
+        can_decide=level is not None,
+        level_label=LEVEL_LABELS.get(level or ""),
+        in_queue=principal.can("visits.review"),
         filter_args=_filter_args(),
         errors=errors or {},
         entered=entered or {},

@@ -14,9 +14,8 @@ from bson import ObjectId
 from mongoengine import Q
 
 from app.auth.principal import Principal
-from app.review.service import review_queue
+from app.review.service import QUEUE_STATES, review_queue
 from app.visits.models import Visit
-from app.visits.states import REVIEWABLE
 
 PAGE_SIZE = 50
 TIES = 10  # visits read past a position to step over others submitted in the same millisecond
@@ -27,9 +26,10 @@ class QueueFilter:
     area: str | None = None
     state: str | None = None
     failed_check: str | None = None  # a blocking check code that failed
+    level: str | None = None  # the review level (town, county, city); default: the caller's lowest
 
     def query(self, principal: Principal):
-        query = review_queue(principal, area=self.area, state=self.state)
+        query = review_queue(principal, area=self.area, state=self.state, level=self.level)
         if self.failed_check:
             failed = {"code": self.failed_check, "passed": False, "severity": "error"}
             query = query.filter(checks__match=failed)
@@ -132,13 +132,13 @@ def neighbour(principal: Principal, filters: QueueFilter, visit: Visit, directio
     return str(found.id) if found else None
 
 
-def queue_counts(principal: Principal, area: str | None = None) -> dict:
+def queue_counts(principal: Principal, area: str | None = None, level: str | None = None) -> dict:
     """Visits waiting per state, and per failed blocking check code, in the caller's (or one) area.
 
     Unsorted aggregations: one over the queue by state, one over the has_issues visits' failed checks
     (cheaper than one $facet over both on the embedded server, and no worse on MongoDB)."""
-    queue = review_queue(principal, area=area).order_by()
-    states = {state: 0 for state in REVIEWABLE}
+    queue = review_queue(principal, area=area, level=level).order_by()
+    states = {state: 0 for state in QUEUE_STATES}
     for row in queue.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
         states[row["_id"]] = row["n"]
     failed = {}
@@ -148,6 +148,8 @@ def queue_counts(principal: Principal, area: str | None = None) -> dict:
         {"$group": {"_id": {"visit": "$_id", "code": "$checks.code"}}},
         {"$group": {"_id": "$_id.code", "n": {"$sum": 1}}},
     ]
-    for row in review_queue(principal, area=area, state="has_issues").order_by().aggregate(pipeline):
+    for row in (
+        review_queue(principal, area=area, state="has_issues", level=level).order_by().aggregate(pipeline)
+    ):
         failed[row["_id"]] = row["n"]
     return {"states": states, "total": sum(states.values()), "failed_checks": dict(sorted(failed.items()))}
