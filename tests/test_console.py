@@ -131,11 +131,21 @@ def test_decisions_from_the_visit_page(web):
     )
     assert ok.status_code == 302
     case["visit"].reload()
-    assert case["visit"].state == "approved" and case["visit"].review["reviewer"] == case["verifier"].username
+    # the town has signed; the county signs next (the default chain, town then county)
+    assert case["visit"].state == "in_review" and case["visit"].review_level == "county"
+    assert case["visit"].review["reviewer"] == case["verifier"].username
     again = web.post(
         url, data={"decision": "reject", "comment": "x", "csrf_token": token}, follow_redirects=True
     )
     assert "该走访已审核" in again.get_data(as_text=True)
+
+    county = web.application.test_client()  # the next level of the chain signs in the same console
+    county_token = console_login(county, case["supervisor"])
+    page = county.get(f"/console/visits/{case['visit'].id}").get_data(as_text=True)
+    assert "审核 · 县级审定" in page and 'id="decision-form"' in page
+    assert f"/console/visits/{case['visit'].id}" in county.get("/console/queue").get_data(as_text=True)
+    signed = county.post(url, data={"decision": "approve", "csrf_token": county_token})
+    assert signed.status_code == 302 and case["visit"].reload().state == "approved"
 
 
 def test_scoping_answers_404(web):
@@ -200,7 +210,7 @@ def test_bulk_approve_takes_only_passed_visits(web):
     )
     html = resp.get_data(as_text=True)
     assert "已通过 3 条走访" in html and str(failed.id) in html
-    assert [v.reload().state for v in passed] == ["approved"] * 3
+    assert [v.reload().state for v in passed] == ["in_review"] * 3  # on to the county
     assert failed.reload().state == "has_issues"
 
 
@@ -229,7 +239,7 @@ def test_queue_pages_by_keyset_with_filters_and_counts(app):
     assert len(issues) == 6 and all(v.state == "has_issues" for v in issues)
     counts = queue_counts(principal)
     assert counts == {
-        "states": {"checked": 17, "has_issues": 6},
+        "states": {"checked": 17, "has_issues": 6, "in_review": 0, "approved": 0},
         "total": 23,
         "failed_checks": {"photo_reuse": 6},
     }

@@ -232,11 +232,11 @@ def test_keyboard_review_and_bulk_approval(page):
         page.wait_for_load_state()  # console.js runs once the page has loaded
         page.keyboard.press(key)
         expect(page).to_have_url(re.compile(f"/console/visits/{landing.id}"))
-    assert first.reload().state == "approved"
+    assert first.reload().state == "in_review"  # the town signed; the county is next
 
     page.goto("/console/queue")
     page.locator("#select-passed").check()
     expect(page.locator("input.passed:checked")).to_have_count(3)
     page.locator("#bulk-approve").click()
     expect(page.locator(".flash-info")).to_contain_text("已通过 3 条走访")
-    assert [v.reload().state for v in (second, third, fourth)] == ["approved"] * 3
+    assert [v.reload().state for v in (second, third, fourth)] == ["in_review"] * 3
