@@ -35,7 +35,9 @@ class CommandCounter(monitoring.CommandListener):
         self.counts: Counter = Counter()
 
     def started(self, event):
-        self.counts[event.command_name] += 1
+        collection = event.command.get(event.command_name)
+        where = f" {collection}" if isinstance(collection, str) else ""
+        self.counts[f"{event.command_name}{where}"] += 1
 
     def succeeded(self, event):
         pass

@@ -41,6 +41,7 @@ def config(servers) -> Config:
     cfg.QUEUE_PREFIX = f"test-{worker_id}"
     cfg.TESTING = True
     cfg.PASSWORD_HASH_PROFILE = "fast"
+    cfg.USER_CACHE_SECONDS = 0  # tests change users and expect the next request to see it
     cfg.JOB_RETRY_INTERVALS = "0,0"  # retries run at once in burst-mode test workers
     return cfg
 

@@ -210,6 +210,7 @@ def attach_files(visit: Visit, store, *, seed: int = 1, slots: list[str] | None 
                 store.put(thumbnails[str(size)], make_thumbnail(io.BytesIO(body), size), "image/jpeg")
         attachment = Attachment(
             visit_id=str(visit.id),
+            visit_oid=visit.id,
             household_id=visit.household_id,
             area_path=visit.area_path,
             slot=slot,

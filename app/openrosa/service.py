@@ -77,7 +77,7 @@ def receive_submission(
     origin = {"source": "openrosa", "device_id": instance.device_id, "form_version": version_string}
     if original is not None:
         origin["supersedes"] = str(original.id)
-    visit, changed = visits.submit(intake, principal, data, uploads, origin=origin)
+    visit, changed, _ = visits.submit(intake, principal, data, uploads, origin=origin)
     if original is not None:
         edits.supersede(principal, original, visit)
     if instance.audit_file and instance.audit_file in parts:

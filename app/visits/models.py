@@ -11,6 +11,7 @@ from mongoengine import (
     FloatField,
     IntField,
     ListField,
+    ObjectIdField,
     QuerySet,
     StringField,
 )
@@ -98,6 +99,7 @@ class Attachment(Document):
     """One stored file for one slot of one visit; (visit_id, slot) is unique."""
 
     visit_id = StringField(required=True)
+    visit_oid = ObjectIdField()  # the visit's _id as stored, so a visit is read with its files in one go
     household_id = StringField(required=True)
     area_path = ListField(StringField())
     slot = StringField(required=True)
@@ -119,6 +121,7 @@ class Attachment(Document):
         "collection": "attachments",
         "indexes": [
             {"fields": ("visit_id", "slot"), "unique": True},
+            "visit_oid",
             "sha256",
             "phash_bands",
             "household_id",
