@@ -13,6 +13,7 @@ from app.extensions import api
 from app.forms import register_forms
 from app.login.access import register_authentication
 from app.queue import JobQueue
+from app.rectification import deadlines
 from app.routes import BLUEPRINTS
 from app.storage import ObjectStore
 from app.users import passwords
@@ -41,6 +42,7 @@ def create_app(
 def register_services(app: Flask, config: Config, store: ObjectStore | None, queue: JobQueue | None) -> None:
     db.connect(config.MONGODB_URI, config.MONGODB_WRITE_CONCERN)
     passwords.configure(config.PASSWORD_HASH_PROFILE)
+    deadlines.configure(config.RECTIFICATION_DEFAULT_MONTHS)
     app.extensions["store"] = store or ObjectStore.from_config(config)
     app.extensions["queue"] = queue or JobQueue.from_url(
         config.REDIS_URL, config.QUEUE_PREFIX, tuple(int(s) for s in config.JOB_RETRY_INTERVALS.split(","))

@@ -40,6 +40,15 @@ class Config:
     )
     CHECK_MAX_DISTANCE_M: float = field(default_factory=lambda: float(_env("CHECK_MAX_DISTANCE_M", "500")))
     SWEEP_STALE_MINUTES: int = field(default_factory=lambda: int(_env("SWEEP_STALE_MINUTES", "30")))
+    # a ledger item opened outside a campaign's rectification phase is due this many months later
+    RECTIFICATION_DEFAULT_MONTHS: int = field(
+        default_factory=lambda: int(_env("RECTIFICATION_DEFAULT_MONTHS", "2"))
+    )
+    # exports of more visits than this run as a job (202 + status URL) instead of streaming at once
+    EXPORT_SYNC_MAX_VISITS: int = field(default_factory=lambda: int(_env("EXPORT_SYNC_MAX_VISITS", "2000")))
+    # how long a finished export's file is kept, and how long one download link works
+    EXPORT_KEEP_HOURS: int = field(default_factory=lambda: int(_env("EXPORT_KEEP_HOURS", "24")))
+    EXPORT_LINK_TTL_SECONDS: int = field(default_factory=lambda: int(_env("EXPORT_LINK_TTL_SECONDS", "600")))
     FORMS_DIR: str = field(
         default_factory=lambda: _env("FORMS_DIR", os.path.join(os.path.dirname(__file__), "..", "forms"))
     )

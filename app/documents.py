@@ -2,10 +2,22 @@
 
 from app.areas.models import Area
 from app.audit.models import AuditEvent
+from app.campaigns.models import Assignment, Campaign
 from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.samples.models import Sample
 from app.users.models import User
 from app.visits.models import Attachment, Visit
 
-ALL_DOCUMENTS: list = [Area, Household, User, AuditEvent, RectificationItem, Sample, Visit, Attachment]
+ALL_DOCUMENTS: list = [
+    Area,
+    Household,
+    User,
+    AuditEvent,
+    RectificationItem,
+    Sample,
+    Visit,
+    Attachment,
+    Campaign,
+    Assignment,
+]

@@ -2,6 +2,7 @@
 
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
+from app.campaigns.api import blp as campaigns_blp
 from app.dossier.api import blp as dossier_blp
 from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
@@ -30,4 +31,5 @@ BLUEPRINTS = [
     (dossier_blp, API + "/households"),  # /households/{id}/dossier.pdf
     (samples_blp, API + "/samples"),
     (rectification_blp, API + "/rectifications"),
+    (campaigns_blp, API + "/campaigns"),
 ]

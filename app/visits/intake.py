@@ -15,6 +15,7 @@ from mongoengine import NotUniqueError
 
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.campaigns.schedule import campaign_tag
 from app.clock import now
 from app.digests import json_digest
 from app.errors import DuplicateSubmission, Forbidden, SlotLocked, ValidationFailed
@@ -57,6 +58,7 @@ def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visi
     required = [s.slot for s in form.attachment_slots if s.required]
     stamp = now()
     location = data.get("location") or {}
+    tag = campaign_tag(household.area_path, str(household.id), principal.user_id, data["started_at"])
     visit = Visit(
         instance_id=data["instance_id"],
         content_digest=digest,
@@ -84,6 +86,9 @@ def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visi
                 role=principal.role,
             )
         ],
+        campaign_id=tag.campaign_id if tag else None,
+        phase=tag.phase if tag else None,
+        team=tag.team if tag else None,
         created_at=stamp,
         updated_at=stamp,
     )
@@ -103,6 +108,9 @@ def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visi
         visit.area_path,
         household=household.number,
         form=f"{form.form_id}@{form.version}",
+        campaign=tag.campaign_id if tag else None,
+        phase=tag.phase if tag else None,
+        team=tag.team if tag else None,
     )
     if not required:
         complete_if_ready(intake.queue, principal, visit)

@@ -2,7 +2,8 @@
 
 Every change goes the same way: the state machine allows it, one conditional update of the visit (its
 state must still be the one the caller saw, so of two concurrent moves exactly one wins) records the new
-state with who, when and why, the household follows, and the audit log records the decision.
+state with who, when and why, the household (and a mutual-check team's assignment) follows, and the
+audit log records the decision.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.campaigns import progress
 from app.clock import now
 from app.households.lifecycle import follow_visit
 from app.visits.models import StateChange, Visit
@@ -53,6 +55,8 @@ def move(
     if target != current:
         visit.history.append(change)
     household_status = follow_visit(visit.household_id, str(visit.id), target, visit.assessment, stamp)
+    if visit.team is not None:  # a mutual-check team's visit moves the team's assignment too
+        progress.follow_visit(visit.campaign_id, visit.household_id, str(visit.id), target, stamp)
     audit.record(
         actor,
         action,

@@ -58,6 +58,9 @@ class Visit(Document):
     assessment = DictField()
     review = DictField()
     history = EmbeddedDocumentListField(StateChange)
+    campaign_id = StringField()  # the campaign running when the visit was made, its phase and team
+    phase = StringField()
+    team = IntField()
     submitted_at = DateTimeField()
     queued_at = DateTimeField()
     checked_at = DateTimeField()
@@ -74,6 +77,7 @@ class Visit(Document):
             ("household_id", "-created_at"),
             ("state", "queued_at"),
             "cadre_id",
+            ("campaign_id", "phase"),
         ],
     }
 

@@ -64,6 +64,10 @@ class VisitOut(Schema):
     checks = fields.List(fields.Dict())
     assessment = fields.Dict()
     review = fields.Dict()
+    campaign = fields.Dict(
+        allow_none=True,
+        metadata={"description": "{id, phase, team}: the campaign, phase and mutual-check team, if any"},
+    )
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     checked_at = fields.DateTime(allow_none=True)
