@@ -33,6 +33,7 @@ from app.clock import now
 from app.errors import ValidationFailed
 from app.households.models import Household
 from app.rectification.models import RectificationItem
+from app.reports import outcomes
 from app.visits.models import Visit
 from app.visits.states import REVIEWABLE
 
@@ -58,6 +59,7 @@ DEFINITIONS = (
     ("整改未销号 / 整改已销号", "整改台账事项 Rectification ledger items, open / closed"),
     ("帮扶责任人落实率", "有帮扶责任人的户 / 户数 (%)"),
     ("本级", "直接登记在本区划、不属于任何下级区划的户 Households filed directly under the area"),
+    *outcomes.DEFINITIONS,
 )
 
 
@@ -83,6 +85,7 @@ COLUMNS = (
     Column("problems_open", "整改未销号", "count"),
     Column("problems_closed", "整改已销号", "count"),
     Column("helpers_in_place", "帮扶责任人落实率", "percent"),
+    *(Column(key, label, kind) for key, label, kind in outcomes.COLUMNS),
 )
 
 
@@ -195,6 +198,9 @@ def count_by_child(area: Area) -> dict[str, Counter]:
     ):
         for row in document.objects.aggregate(pipeline(area.code, depth)):
             counts.setdefault(row.pop("_id"), Counter()).update(row)
+    for document, pipeline in outcomes.PIPELINES:
+        for row in document.objects.aggregate(pipeline(area.code, depth, _child)):
+            counts.setdefault(row.pop("_id"), Counter()).update(row)
     for row in Household.objects.aggregate(indicator_pipeline(area.code, depth)):
         key, code = row["_id"]["child"], row["_id"]["code"]
         counts.setdefault(key, Counter()).update(
@@ -227,7 +233,7 @@ def figures(counts: Counter) -> dict:
         "problems_closed": counts["problems_closed"],
         "with_helper": counts["with_helper"],
         "helpers_in_place": _rate(counts["with_helper"], counts["households"]),
-    }
+    } | outcomes.figures(counts)
 
 
 def verification_report(principal: Principal, area: str | None = None) -> dict:
