@@ -3,6 +3,7 @@
 from app.areas.models import Area
 from app.audit.models import AuditEvent
 from app.campaigns.models import Assignment, Campaign
+from app.exports.models import ExportJob
 from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.samples.models import Sample
@@ -20,4 +21,5 @@ ALL_DOCUMENTS: list = [
     Attachment,
     Campaign,
     Assignment,
+    ExportJob,
 ]

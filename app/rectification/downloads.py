@@ -10,13 +10,12 @@ from flask import Response
 from app.campaigns.models import PHASE_LABELS
 from app.clock import CHINA_TZ, now
 from app.downloads import spooled, stream
+from app.labels import LEDGER_SOURCES, LEDGER_STATUSES, label
 from app.rectification.deadlines import is_overdue
 from app.rectification.models import RectificationItem
 from app.spreadsheets.writing import StreamingWorkbook, csv_chunks
 
 TITLE = "整改台账"
-SOURCE_LABELS = {"check": "自动核查", "review": "审核退回", "manual": "人工登记"}
-STATUS_LABELS = {"open": "未销号", "closed": "已销号"}
 EVIDENCE_LABELS = {"visit": "复查走访", "photo": "材料照片"}
 COLUMNS = (
     ("序号", "count"),
@@ -64,7 +63,7 @@ def ledger_rows(items: Iterable[RectificationItem], on: date) -> Iterator[list]:
             item.household_number,
             item.area_path[-1] if item.area_path else "",
             PHASE_LABELS.get(item.phase or "", ""),
-            SOURCE_LABELS.get(item.source, item.source),
+            label(LEDGER_SOURCES, item.source),
             item.problem,
             item.responsible,
             item.measure,
@@ -72,7 +71,7 @@ def ledger_rows(items: Iterable[RectificationItem], on: date) -> Iterator[list]:
             "是" if overdue else "否",
             (on - item.deadline).days if overdue else None,
             _evidence(item),
-            STATUS_LABELS.get(item.status, item.status),
+            label(LEDGER_STATUSES, item.status),
             item.close_note,
             item.closed_by,
             _time(item.closed_at),
