@@ -205,6 +205,9 @@ def test_campaign_end_to_end(world, client, run_worker):
     )
     assert put().status_code == 201
     assert put().status_code == 200 and len(RectificationItem.objects.get(id=item.id).evidence) == 1
+    sha = RectificationItem.objects.get(id=item.id).evidence[0].sha256
+    seen = client.get(f"{item_url}/evidence/photo/{sha}", headers=verifier)
+    assert seen.status_code == 200 and seen.data == photo and seen.mimetype == "image/jpeg"
     follow_up = submit(client, helper, rejected, now() - timedelta(hours=1), seed=13)
     assert follow_up.json["campaign"] == {"id": campaign["id"], "phase": "rectification", "team": None}
     added = client.post(f"{item_url}/evidence", json={"visit_id": follow_up.json["id"]}, headers=helper)
@@ -327,9 +330,11 @@ def test_mutual_check_grant_only_while_the_phase_runs(world, client):
         ],
     }
     campaign = client.post("/api/v1/campaigns", json=body, headers=headers["supervisor"]).json
-    drawn = client.post(
-        f"/api/v1/campaigns/{campaign['id']}/draw", json={}, headers=headers["supervisor"]
-    ).json
+    town_supervisor = token_for(client, make_user("supervisor", TOWNS[0]))
+    assert client.get(f"/api/v1/campaigns/{campaign['id']}", headers=town_supervisor).status_code == 200
+    draw_url = f"/api/v1/campaigns/{campaign['id']}/draw"
+    assert client.post(draw_url, json={}, headers=town_supervisor).status_code == 404  # above their area
+    drawn = client.post(draw_url, json={}, headers=headers["supervisor"]).json
     assert drawn["seed"] is not None  # chosen and recorded when not given
     team = team_of(drawn, TOWNS[0])
     cadre = User.objects.get(username="cadre1")

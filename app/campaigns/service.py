@@ -98,13 +98,13 @@ def draw(principal: Principal, campaign_id: str, seed: int | None = None) -> Cam
     """Draw the mutual-check teams by lot, once; members get the checked unit for the mutual-check dates."""
     principal.require("campaigns.write")
     campaign = get_campaign(principal, campaign_id)
+    area = area_in_scope(principal, campaign.area_code)  # seeing a campaign above you is not running it
     if campaign.drawn_at is not None:
         raise Conflict("互查已抽签 Teams already drawn", seed=campaign.seed)
     mutual = campaign.phase("mutual_check")
     if mutual is None:
         raise ValidationFailed(errors={"phases": ["没有互查阶段 The campaign has no mutual-check phase"]})
     seed = secrets.randbelow(MAX_SEED) if seed is None else seed
-    area = Area.objects.get(code=campaign.area_code)
     drawn = draw_teams(area, campaign.unit_level, seed, campaign.households_per_team)
     if not drawn:
         raise ValidationFailed(

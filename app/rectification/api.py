@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -104,3 +104,18 @@ class PhotoEvidenceView(MethodView):
         finally:
             upload.close()
         return item, 201 if added else 200
+
+
+@blp.route("/<item_id>/evidence/photo/<sha256>")
+class PhotoEvidenceFileView(MethodView):
+    @blp.response(200, description="the photo (image/jpeg or image/png)")
+    def get(self, item_id, sha256):
+        """An evidence photo of an item in your areas, by the `sha256` its evidence entry lists."""
+        found = evidence.photo(current_principal(), item_id, sha256)
+        body = current_app.extensions["store"].stream(found.key)
+        return Response(
+            body.chunks,
+            mimetype=found.content_type,
+            direct_passthrough=True,
+            headers={"Content-Length": str(body.size), "Cache-Control": "private, no-store"},
+        )

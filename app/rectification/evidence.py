@@ -13,10 +13,10 @@ from bson import ObjectId
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import now
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.images.inspect import inspect_image
 from app.rectification.models import Evidence, RectificationItem
-from app.rectification.service import open_item_for_follow_up
+from app.rectification.service import get_item, open_item_for_follow_up
 from app.storage import ObjectStore
 from app.visits.models import Visit
 from app.visits.upload import ReceivedUpload
@@ -101,3 +101,12 @@ def add_photo(
             kind="photo", sha256=upload.sha256,
         )  # fmt: skip
     return RectificationItem.objects.get(id=item.id), added
+
+
+def photo(principal: Principal, item_id: str, sha256: str) -> Evidence:
+    """A document photo of an item the caller can see, by its hash (to look at before closing it)."""
+    item = get_item(principal, item_id)
+    found = next((e for e in item.evidence if e.kind == "photo" and e.sha256 == sha256), None)
+    if found is None:
+        raise NotFound("没有这张佐证照片 No such evidence photo")
+    return found
