@@ -1,7 +1,7 @@
 """Peak memory of the raw data exports as they grow: CSV, XLSX and the photo ZIP at 1k, 3k and 10k visits.
 
     .venv/bin/python -m bench.exports
-    .venv/bin/python -m bench.exports --sizes 1000,10000 --zip-max 3000
+    .venv/bin/python -m bench.exports --sizes 1000,10000 --zip-max 10000   # ZIP of 80,000 files too
 
 Visits (with answers, checks and assessments) are inserted in bulk into one county, cumulatively; for the
 ZIP, each visit gets eight attachment records pointing at eight real images stored once. Each export runs
@@ -152,7 +152,21 @@ def attach_all(visits, images, done: set) -> int:
     return len(docs)
 
 
-def run_child(stack: Stack, kind: str, area: str) -> dict:
+def run_child(stack: Stack, kind: str, area: str, attempts: int = 2) -> dict:
+    """One export in a fresh process; tried again once if the (shared, busy) embedded server timed out."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _child_once(stack, kind, area)
+        except RuntimeError as err:
+            if attempt == attempts:
+                raise
+            print(
+                f"  {kind}: attempt {attempt} failed ({str(err).splitlines()[-1][:120]}); again", flush=True
+            )
+    raise AssertionError("unreachable")
+
+
+def _child_once(stack: Stack, kind: str, area: str) -> dict:
     out = subprocess.run(
         [str(BIN / "python"), "-m", "bench.exports", "--child", kind, "--area", area],
         env=stack.env,
@@ -162,7 +176,7 @@ def run_child(stack: Stack, kind: str, area: str) -> dict:
         timeout=1800,
     )
     if out.returncode != 0:
-        raise RuntimeError(f"{kind} export failed:\n{out.stderr[-3000:]}")
+        raise RuntimeError(f"{kind} export failed:\n{out.stderr[-12000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -194,7 +208,8 @@ def main() -> int:
                 from app.visits.models import Visit  # noqa: PLC0415 - after the stack connected
 
                 print(f"inserting {size - stored} visits ...", flush=True)
-                insert_county(county.villages, stored, size - stored, rng, visited_share=1.0)
+                for start in range(stored, size, 1000):  # small batches: the embedded server may be busy
+                    insert_county(county.villages, start, min(1000, size - start), rng, visited_share=1.0)
                 stored = size
                 if size <= args.zip_max:
                     visits = Visit._get_collection().find({}, {"household_id": 1, "area_path": 1})

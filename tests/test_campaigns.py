@@ -111,8 +111,11 @@ def test_campaign_end_to_end(world, client, run_worker):
     url = f"/api/v1/campaigns/{campaign['id']}"
     # cadres inside the area see the campaign; a supervisor of another county does not
     assert client.get(url, headers=headers["cadre2"]).status_code == 200
+    listed = client.get("/api/v1/campaigns", headers=headers["cadre2"])
+    assert [c["id"] for c in listed.json] == [campaign["id"]] and "X-Pagination" in listed.headers
     far = token_for(client, make_user("supervisor", "370102000000"))
     assert client.get(url, headers=far).status_code == 404
+    assert client.get("/api/v1/campaigns", headers=far).json == []
 
     # 自查: a cadre's own household, during the self-check dates
     own = households[1][0]
