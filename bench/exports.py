@@ -79,12 +79,12 @@ def child(kind: str, area: str) -> dict:
         began = time.perf_counter()
         size = 0
         if kind == "csv":
-            size = sum(len(chunk) for chunk in service.visits_csv(forms, query))
+            size = sum(len(chunk) for chunk in service.visits_csv(forms, query, None))
         elif kind == "zip":
             size = sum(len(chunk) for chunk in service.media_zip(store, query))
         elif kind == "xlsx":
             with tempfile.TemporaryFile() as fp:
-                service.visits_xlsx(forms, query, fp, [])
+                service.visits_xlsx(forms, query, None, fp, [])
                 size = fp.tell()
         else:  # every visit as a document, the table built in memory: what streaming avoids
             loaded = list(Visit.objects(area_path=area))

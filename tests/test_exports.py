@@ -59,7 +59,10 @@ def test_visits_csv_reimports_with_one_column_per_question(world, client):
     users, headers = world
     visits = visits_with_answers(users["cadre"], 6, failed={"photo_reuse": ["photo.stove"]})
     visits_with_answers(users["cadre"], 2, village=OTHER_VILLAGE)  # another town: filtered by area below
-    resp = client.get(f"/api/v1/exports/visits?area={VILLAGE}&format=csv", headers=headers["verifier"])
+    resp = client.get(
+        f"/api/v1/exports/visits?area={VILLAGE}&form_id=household_visit&format=csv",
+        headers=headers["verifier"],
+    )
     assert resp.status_code == 200, resp.json
     assert (
         resp.headers["Content-Type"].startswith("text/csv")
@@ -105,7 +108,9 @@ def test_visits_xlsx_has_a_sheet_per_table(world, client):
     book = load_workbook(io.BytesIO(resp.data), read_only=True)
     assert book.sheetnames == ["走访", CHILDREN, "核查结果", "说明"]
     main = list(book["走访"].iter_rows(values_only=True))
-    assert list(main[0][: len(VISIT_HEADERS)]) == VISIT_HEADERS and QUESTION in main[0]
+    # without form_id every published form has its columns, headed by the form's title
+    assert list(main[0][: len(VISIT_HEADERS)]) == VISIT_HEADERS and f"入户核查走访表·{QUESTION}" in main[0]
+    assert "群众满意度调查·您对扶贫帮扶工作总体是否满意？" in main[0]
     assert [r[0] for r in main[1:]] == [str(v.id) for v in sorted(visits, key=lambda v: (v.created_at, v.id))]
     row = dict(zip(main[0], main[1], strict=False))  # read-only mode drops trailing empty cells
     assert (
@@ -113,7 +118,9 @@ def test_visits_xlsx_has_a_sheet_per_table(world, client):
         and row["审核人"] == users["verifier"].username
         and row["状态"] == "审核通过"
     )
-    assert row["家庭人口数"] == 1 and isinstance(row["家庭年纯收入"], int | float)
+    assert row["入户核查走访表·家庭人口数"] == 1 and isinstance(
+        row["入户核查走访表·家庭年纯收入"], int | float
+    )
     children = list(book[CHILDREN].iter_rows(values_only=True))
     assert children[0][:4] == ("走访ID", "户编号", "序号", "姓名") and len(children) == 1 + 4
     checks = list(book["核查结果"].iter_rows(values_only=True))

@@ -61,11 +61,13 @@ def export(principal: Principal, kind: str, fmt: str, filters: VisitFilter, *, a
     if kind == "media":
         return stream(service.media_zip(ext["store"], query), "zip", filename, ascii_name)
     if fmt == "csv":
-        return stream(service.visits_csv(ext["forms"], query), "csv", filename, ascii_name)
+        return stream(service.visits_csv(ext["forms"], query, filters.form_id), "csv", filename, ascii_name)
     about = service.notes(principal, filters, now())
-    return spooled(
-        lambda fp: service.visits_xlsx(ext["forms"], query, fp, about), "xlsx", filename, ascii_name
-    )
+
+    def write(fp) -> None:
+        service.visits_xlsx(ext["forms"], query, filters.form_id, fp, about)
+
+    return spooled(write, "xlsx", filename, ascii_name)
 
 
 def job_download(job_id: str, expires: str | None, signature: str | None) -> Response:

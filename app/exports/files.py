@@ -38,7 +38,7 @@ def csv_rows(tables: VisitTables, visits: Iterable[dict], progress: Progress | N
         offsets[id(table)] = at
         at += len(table.columns) + 1
     width = at
-    for visit in _counted(visits, progress):
+    for visit in _counted(tables.named(visits), progress):
         yield [VISIT_ROW, *tables.visit_row(visit)] + [None] * (width - 1 - len(tables.headers))
         for table, entry in tables.entry_rows(visit):
             row = [None] * width
@@ -72,7 +72,7 @@ def xlsx_export(
         titles.add(title)
         repeat_sheets[id(table)] = book.sheet(title, tables.repeat_headers(table))
     checks = book.sheet("核查结果", CHECK_HEADERS)
-    for visit in _counted(visits, progress):
+    for visit in _counted(tables.named(visits), progress):
         main.append(tables.visit_row(visit))
         for table, entry in tables.entry_rows(visit):
             repeat_sheets[id(table)].append(entry)

@@ -76,18 +76,21 @@ def record(
     )  # fmt: skip
 
 
-def visits_csv(forms: FormRegistry, query, progress: files.Progress | None = None) -> Iterator[bytes]:
-    return files.csv_export(tables_for(forms, query), batches(query), progress)
+def visits_csv(
+    forms: FormRegistry, query, form_id: str | None, progress: files.Progress | None = None
+) -> Iterator[bytes]:
+    return files.csv_export(tables_for(forms, form_id), batches(query), progress)
 
 
 def visits_xlsx(
     forms: FormRegistry,
     query,
+    form_id: str | None,
     target: BinaryIO,
     about: list[tuple[str, str]],
     progress: files.Progress | None = None,
 ) -> None:
-    files.xlsx_export(tables_for(forms, query), batches(query), target, about, progress)
+    files.xlsx_export(tables_for(forms, form_id), batches(query), target, about, progress)
 
 
 def media_zip(store: ObjectStore, query, progress: files.Progress | None = None) -> Iterator[bytes]:
@@ -133,9 +136,12 @@ def _write(job: ExportJob, forms: FormRegistry, store: ObjectStore, fp: BinaryIO
     filters = VisitFilter.from_dict(job.filters)
     query = export_query(principal, filters)
     if job.format == "xlsx":
-        visits_xlsx(forms, query, fp, notes(principal, filters, job.created_at), progress)
+        visits_xlsx(forms, query, filters.form_id, fp, notes(principal, filters, job.created_at), progress)
         return
-    chunks = visits_csv(forms, query, progress) if job.kind == "visits" else media_zip(store, query, progress)
+    if job.kind == "visits":
+        chunks = visits_csv(forms, query, filters.form_id, progress)
+    else:
+        chunks = media_zip(store, query, progress)
     for chunk in chunks:
         fp.write(chunk)
 

@@ -8,7 +8,7 @@ result). Times are China times.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -87,12 +87,12 @@ def _time(value: datetime | None) -> str | None:
 class VisitTables:
     """The columns of an export over some forms, and its rows, visit by visit."""
 
-    def __init__(self, forms: FormRegistry, form_ids: list[str], area_names: dict[str, str]):
+    def __init__(self, forms: FormRegistry, form_ids: list[str]):
         self.forms = [
             form_columns([forms.get(f, v) for v in forms.versions(f)]) for f in form_ids if forms.versions(f)
         ]
         self.by_id = {f.form_id: f for f in self.forms}
-        self.names = area_names
+        self.names: dict[str, str] = {}  # area code -> name, looked up batch by batch
         several = len(self.forms) > 1
         self.answer_headers = [
             (f"{f.title}{'·' if several else ''}" if several else "") + c.header
@@ -101,6 +101,23 @@ class VisitTables:
         ]
         self.headers = VISIT_HEADERS + self.answer_headers
         self.repeats: list[tuple[FormColumns, RepeatTable]] = [(f, t) for f in self.forms for t in f.repeats]
+
+    def named(self, visits: Iterable[dict]) -> Iterator[dict]:
+        """The visits, with the names of the areas on their paths looked up BATCH visits at a time."""
+        batch: list[dict] = []
+        for visit in visits:
+            batch.append(visit)
+            if len(batch) == BATCH:
+                yield from self._name(batch)
+                batch = []
+        yield from self._name(batch)
+
+    def _name(self, batch: list[dict]) -> list[dict]:
+        unknown = {code for v in batch for code in v.get("area_path") or ()} - self.names.keys()
+        if unknown:
+            self.names |= dict(Area.objects(code__in=sorted(unknown)).scalar("code", "name"))
+            self.names |= {code: code for code in unknown - self.names.keys()}
+        return batch
 
     def repeat_headers(self, table: RepeatTable) -> list[str]:
         return ENTRY_HEADERS + [c.header for c in table.columns]
@@ -178,9 +195,8 @@ def _check_name(check: dict) -> str:
     return f"{name}[{check['slot']}]" if check.get("slot") else name
 
 
-def tables_for(forms: FormRegistry, query) -> VisitTables:
-    """The tables of an export: the forms its visits use and the names of the areas on their paths."""
-    form_ids = sorted(query.distinct("form_id"))
-    codes = sorted(query.distinct("area_path"))
-    names = dict(Area.objects(code__in=codes).scalar("code", "name"))
-    return VisitTables(forms, form_ids, names)
+def tables_for(forms: FormRegistry, form_id: str | None) -> VisitTables:
+    """The tables of an export: the form asked for, or every published form, one after another.
+
+    (Not the forms and areas the visits use: `distinct` over a large export costs a pass of its own.)"""
+    return VisitTables(forms, [form_id] if form_id else [f.form_id for f in forms.list()])
