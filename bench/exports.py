@@ -1,7 +1,7 @@
 """Peak memory of the raw data exports as they grow: CSV, XLSX and the photo ZIP at 1k, 3k and 10k visits.
 
     .venv/bin/python -m bench.exports
-    .venv/bin/python -m bench.exports --sizes 1000,10000 --zip-max 10000   # ZIP of 80,000 files too
+    .venv/bin/python -m bench.exports --sizes 1000,10000 --zip-max 3000   # quicker: ZIP up to 3,000 visits
 
 Visits (with answers, checks and assessments) are inserted in bulk into one county, cumulatively; for the
 ZIP, each visit gets eight attachment records pointing at eight real images stored once. Each export runs

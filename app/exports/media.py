@@ -36,19 +36,20 @@ class Prefetch:
 
     def __init__(self, store: ObjectStore, pool: ThreadPoolExecutor):
         self.store, self.pool = store, pool
-        self.keys: list[str] = []
+        self.waiting: dict[int, str] = {}  # keys added but not fetched yet, by position
         self.started: dict[int, Future] = {}
-        self.submitted = 0
+        self.added = self.submitted = 0
 
     def body(self, key: str) -> Iterator[bytes]:
         """The archive entry's data: fetched once the archive reaches it (or AHEAD before)."""
-        index = len(self.keys)
-        self.keys.append(key)
+        index, self.added = self.added, self.added + 1
+        self.waiting[index] = key
         return self._take(index)
 
     def _take(self, index: int) -> Iterator[bytes]:
-        while self.submitted < min(len(self.keys), index + AHEAD + 1):
-            self.started[self.submitted] = self.pool.submit(self.store.get, self.keys[self.submitted])
+        while self.submitted < min(self.added, index + AHEAD + 1):
+            key = self.waiting.pop(self.submitted)
+            self.started[self.submitted] = self.pool.submit(self.store.get, key)
             self.submitted += 1
         yield self.started.pop(index).result()
 
