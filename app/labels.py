@@ -8,9 +8,11 @@ VISIT_STATES = {
     "submitted": "已提交",
     "checked": "自动核查通过，待审核",
     "has_issues": "自动核查有问题，待审核",
+    "in_review": "下级已通过，待上级审核",
     "approved": "审核通过",
     "rejected": "审核不通过",
     "revisit_requested": "要求重新走访",
+    "superseded": "已被修改后的版本替代",
 }
 HOUSEHOLD_STATES = {
     "registered": "已建档",

@@ -1,5 +1,6 @@
 """Every blueprint and where it is mounted: the API's table of contents."""
 
+from app.adjustment.api import blp as adjustment_blp
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
 from app.campaigns.api import blp as campaigns_blp
@@ -10,6 +11,7 @@ from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
 from app.login.api import blp as login_blp
+from app.openrosa.setup_api import blp as phone_setup_blp
 from app.rectification.api import blp as rectification_blp
 from app.reports.api import blp as reports_blp
 from app.review.api import blp as review_blp
@@ -24,6 +26,7 @@ BLUEPRINTS = [
     (login_blp, API + "/auth"),
     (areas_blp, API + "/areas"),
     (users_blp, API + "/users"),
+    (phone_setup_blp, API + "/users"),  # /users/{id}/app-tokens, /users/{id}/collect-qr.png
     (households_blp, API + "/households"),
     (forms_blp, API + "/forms"),
     (visits_blp, API + "/visits"),
@@ -33,6 +36,8 @@ BLUEPRINTS = [
     (dossier_blp, API + "/households"),  # /households/{id}/dossier.pdf
     (samples_blp, API + "/samples"),
     (rectification_blp, API + "/rectifications"),
+    # /households/{id}/poverty-events, /households/{id}/assistance, /identifications
+    (adjustment_blp, API),
     (campaigns_blp, API + "/campaigns"),
     (exports_blp, API + "/exports"),
     (

@@ -167,7 +167,13 @@ def test_campaign_end_to_end(world, client, run_worker):
     decide = lambda v, d, c=None: client.post(  # noqa: E731
         f"/api/v1/visits/{v}/review", json={"decision": d, "comment": c}, headers=verifier
     )
-    assert decide(first.json["id"], "approve").json["state"] == "approved"
+    assert decide(first.json["id"], "approve").json["state"] == "in_review"  # the county signs next
+    county = client.post(
+        f"/api/v1/visits/{first.json['id']}/review",
+        json={"decision": "approve"},
+        headers=headers["supervisor"],
+    )
+    assert county.json["state"] == "approved", county.json
     assert decide(second.json["id"], "reject", "灶前照片非本户").status_code == 200
 
     progress = team_of(client.get(url, headers=headers["supervisor"]).json, TOWNS[0])

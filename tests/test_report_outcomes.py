@@ -18,8 +18,18 @@ COUNTY, TOWN, OTHER_TOWN = "370101000000", "370101001000", "370101002000"
 VILLAGE, OTHER_VILLAGE = "370101001001", "370101002001"
 
 
-def verified(cadre, reviewer, village, *, record_matches=True, failed=(), at=None, state="approved"):
-    household = HouseholdFactory(village_code=village)
+def verified(
+    cadre,
+    reviewer,
+    village,
+    *,
+    record_matches=True,
+    failed=(),
+    at=None,
+    state="approved",
+    status="lifted_unsupported",
+):
+    household = HouseholdFactory(village_code=village, poverty_status=status)
     visit = build_visit(
         household,
         cadre,
@@ -49,14 +59,21 @@ def test_accuracy_rates_from_the_latest_approved_verification(app, client):
     )
     verified(cadre, reviewer, VILLAGE, state="checked", failed={"income"})  # not signed off: not counted
     verified(cadre, reviewer, OTHER_VILLAGE, failed={"income"})
+    verified(cadre, reviewer, OTHER_VILLAGE, status="poor")  # not reported out of poverty: no exit claim
 
     report = client.get(f"/api/v1/reports/verification?area={COUNTY}", headers=supervisor).json
     town = next(r for r in report["rows"] if r["code"] == TOWN)
-    assert (town["verified"], town["misidentified"], town["wrongly_exited"]) == (4, 1, 1)
+    assert (town["verified"], town["misidentified"], town["exit_verified"], town["wrongly_exited"]) == (
+        4,
+        1,
+        4,
+        1,
+    )
     assert town["identification_accuracy"] == 75.0 and town["exit_accuracy"] == 75.0
     other = next(r for r in report["rows"] if r["code"] == OTHER_TOWN)
-    assert (other["verified"], other["identification_accuracy"], other["exit_accuracy"]) == (1, 100.0, 0.0)
-    assert report["total"]["verified"] == 5 and report["total"]["exit_accuracy"] == 60.0
+    assert (other["verified"], other["exit_verified"], other["identification_accuracy"]) == (2, 1, 100.0)
+    assert other["exit_accuracy"] == 0.0
+    assert report["total"]["verified"] == 6 and report["total"]["exit_accuracy"] == 60.0
     empty = next(r for r in report["rows"] if r["code"] not in (TOWN, OTHER_TOWN))
     assert empty["identification_accuracy"] is None and empty["exit_accuracy"] is None
 
@@ -67,7 +84,7 @@ def test_accuracy_rates_from_the_latest_approved_verification(app, client):
     header = rows[0]
     assert {"整改逾期", "已核定户数", "识别准确率", "退出准确率"} <= set(header)
     total = dict(zip(header, rows[-1], strict=False))
-    assert total["退出准确率"] == 60.0 and total["已核定户数"] == 5
+    assert total["退出准确率"] == 60.0 and total["已核定户数"] == 6
 
 
 def test_overdue_items_are_counted_per_area(app, client):

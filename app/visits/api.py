@@ -7,7 +7,6 @@ import json
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from app.auth.current import current_principal
 from app.errors import ValidationFailed
@@ -16,21 +15,14 @@ from app.visits import intake as service
 from app.visits.attachments import attachments_of
 from app.visits.presenter import visit_view, visits_view
 from app.visits.queries import get_visit, visible_visits
-from app.visits.schemas import VisitIn, VisitOut, VisitQuery
+from app.visits.schemas import VisitIn, VisitOut, VisitQuery, load_visit
 from app.visits.upload import ReceivedUpload, receive
 
 blp = Blueprint("visits", __name__, description="入户走访 Visits")
 
 
 def _intake() -> service.Intake:
-    ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
-    return service.Intake(
-        store=ext["store"],
-        queue=ext["queue"],
-        forms=ext["forms"],
-        max_bytes=cfg.MAX_UPLOAD_BYTES,
-        max_pixels=cfg.MAX_IMAGE_PIXELS,
-    )
+    return service.Intake.from_extensions(current_app.extensions, current_app.config["DOORSTEP"])
 
 
 def _show(visit) -> dict:
@@ -43,21 +35,13 @@ def _show(visit) -> dict:
     )
 
 
-def _load_visit(raw) -> dict:
-    try:
-        data = VisitIn().load(raw)
-    except ValidationError as err:
-        raise ValidationFailed(errors=err.messages) from err
-    return data | {"instance_id": str(data["instance_id"])}
-
-
 def _multipart_submission(max_bytes: int) -> tuple[dict, dict[str, ReceivedUpload]]:
     """The `visit` JSON part and one received upload per slot part."""
     raw = request.form.get("visit")
     if not raw:
         raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
     try:
-        data = _load_visit(json.loads(raw))
+        data = load_visit(json.loads(raw))
     except json.JSONDecodeError as err:
         raise ValidationFailed(errors={"visit": [f"JSON 无效 Invalid JSON: {err}"]}) from err
     uploads: dict[str, ReceivedUpload] = {}
@@ -106,7 +90,7 @@ class VisitsView(MethodView):
         if request.mimetype == "multipart/form-data":
             data, uploads = _multipart_submission(intake.max_bytes)
         else:
-            data, uploads = _load_visit(request.get_json(silent=True) or {}), {}
+            data, uploads = load_visit(request.get_json(silent=True) or {}), {}
         try:
             visit, created = service.submit(intake, current_principal(), data, uploads)
         finally:

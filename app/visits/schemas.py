@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.clock import CHINA_TZ
+from app.errors import ValidationFailed
 from app.visits.states import STATES
 
 
@@ -23,6 +24,19 @@ class VisitIn(Schema):
     ended_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
+    # no load_default: a submission without it keeps the content digest it had before the field existed
+    revises = fields.String(
+        metadata={"description": "the sent-back visit (revisit_requested) this revisit corrects"}
+    )
+
+
+def load_visit(raw: object) -> dict:
+    """A visit as phones send it (JSON, or mapped from an OpenRosa instance), checked and typed."""
+    try:
+        data = VisitIn().load(raw)
+    except ValidationError as err:
+        raise ValidationFailed(errors=err.messages) from err
+    return data | {"instance_id": str(data["instance_id"])}
 
 
 class AttachmentOut(Schema):
@@ -63,7 +77,17 @@ class VisitOut(Schema):
     missing = fields.List(fields.String())
     checks = fields.List(fields.Dict())
     assessment = fields.Dict()
-    review = fields.Dict()
+    review = fields.Dict(metadata={"description": "the latest sign-off"})
+    signoffs = fields.List(
+        fields.Dict(),
+        metadata={"description": "every sign-off up the chain: level, decision, who, when, why"},
+    )
+    review_level = fields.String(
+        allow_none=True, metadata={"description": "the level whose sign-off the visit waits for"}
+    )
+    recheck = fields.Dict(allow_none=True, metadata={"description": "a city re-check draw, when drawn"})
+    revises = fields.String(allow_none=True)
+    revised_by = fields.String(allow_none=True)
     campaign = fields.Dict(
         allow_none=True,
         metadata={"description": "{id, phase, team}: the campaign, phase and mutual-check team, if any"},
