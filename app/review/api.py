@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import current_principal
+from app.media.request import request_links
 from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.review import chains, rechecks, service
 from app.review.presenter import queue_items
@@ -30,8 +31,7 @@ blp = Blueprint("review", __name__, description="逐级审核 Review, level by l
 
 
 def _render_queue(visits: list) -> list[dict]:
-    ext = current_app.extensions
-    return queue_items(visits, ext["forms"], ext["store"])
+    return queue_items(visits, current_app.extensions["forms"], request_links(absolute=True))
 
 
 def _default_chain() -> chains.Chain:
@@ -39,8 +39,7 @@ def _default_chain() -> chains.Chain:
 
 
 def _show(visit) -> dict:
-    ext = current_app.extensions
-    return visits_view([visit], ext["forms"], ext["store"])[0]
+    return visits_view([visit], current_app.extensions["forms"], request_links(absolute=True))[0]
 
 
 @blp.route("/review/queue")
