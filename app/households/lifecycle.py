@@ -93,6 +93,7 @@ class VisitFacts:
     answered_at: datetime | None = None
     role: dict = field(default_factory=dict)
     area_path: list[str] = field(default_factory=list)
+    record: dict = field(default_factory=dict)  # 二核对: does the household match its record?
 
     @property
     def moves_household(self) -> bool:
@@ -137,6 +138,16 @@ def record_satisfaction(visit: VisitFacts) -> bool:
     )
 
 
+def verified_record(visit: VisitFacts) -> dict:
+    """What the visit that verifies a household found, for the identification accuracy (识别准确率)."""
+    assessed = visit.contributes("assessment") and bool((visit.assessment or {}).get("indicators"))
+    return {
+        "assessed": assessed,
+        "record_matches": visit.record.get("record_matches"),
+        "member_count_matches": visit.record.get("member_count_matches"),
+    }
+
+
 def _follow(visit: VisitFacts, at: datetime) -> str | None:
     """One conditional update: the household moves only from a status the event allows, and (after
     submission) only while this visit is its latest."""
@@ -155,6 +166,7 @@ def _follow(visit: VisitFacts, at: datetime) -> str | None:
         changes["set__latest_assessment"] = visit.assessment
     elif event == "visit_approved":
         changes["set__verified_visit_id"] = visit.visit_id
+        changes["set__verified_record"] = verified_record(visit)
         if assessed:
             changes["set__latest_assessment"] = visit.assessment
     if Household.objects(**query).update_one(**changes):

@@ -48,6 +48,7 @@ POVERTY_STATUSES = {
     "dissolved": "自然减员",
 }
 TERMINAL = ("removed", "dissolved")  # off the books (清退, 自然减员): no longer a household to visit
+EXITED = ("lifted_supported", "lifted_unsupported", "unstable")  # reported out of poverty
 # 四个必到: who must be visited besides registered households (reasons a candidate was found)
 NEEDS = {
     "dibao": "低保户",
@@ -95,6 +96,8 @@ class Household(Tallied):
     latest_assessment = DictField()
     latest_visit_id = StringField()
     verified_visit_id = StringField()
+    # what the verifying (approved) visit found: {assessed, record_matches, member_count_matches}
+    verified_record = DictField()
     import_digest = StringField()  # hash of the imported row, for idempotent re-import
     version = IntField(default=1)
     created_at = DateTimeField(required=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 Tally = dict[str, int]
 
@@ -19,6 +20,9 @@ class Kind:
     tally: Callable[[dict], Tally]
     fields: tuple[str, ...]  # what `tally` reads (besides area_path)
     changed_at: str = "updated_at"  # set by every write to the document: what the sweep looks for
+    # documents whose tally changes as days pass (no write): a query for those it changed for between
+    # two China days, [since, until)
+    due: Callable[[date, date], dict] | None = None
 
 
 def nonzero(tally: Tally) -> Tally:

@@ -4,11 +4,11 @@ lost (a crash, a deliberately deferred settle) is found here."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from mongoengine.connection import get_db
 
-from app.clock import now
+from app.clock import china_date, now
 from app.tallies.kinds import Kind
 from app.tallies.settle import finish_abandoned, projection, settle_documents
 
@@ -19,7 +19,11 @@ CHUNK = 1000
 
 def settle_changed_since(kind: Kind, since: datetime | None) -> int:
     """Settle every document of `kind` written since `since` (all of them when None)."""
-    query = {kind.changed_at: {"$gte": since}} if since else {}
+    return settle_matching(kind, {kind.changed_at: {"$gte": since}} if since else {})
+
+
+def settle_matching(kind: Kind, query: dict) -> int:
+    """Settle every document of `kind` matching `query`; returns how many changed the counters."""
     changed, chunk = 0, []
     for doc in get_db()[kind.collection].find(query, projection(kind)):
         chunk.append(doc)
@@ -40,5 +44,12 @@ def sweep_tallies(kinds: tuple[Kind, ...]) -> dict[str, int]:
         since = mark.get("swept_until")
         finish_abandoned(kind)
         done[kind.name] = settle_changed_since(kind, since - OVERLAP if since else None)
-        state.update_one({"_id": kind.name}, {"$set": {"swept_until": started}}, upsert=True)
+        day = china_date(started)
+        if kind.due is not None and mark.get("swept_day"):
+            since_day = date.fromisoformat(mark["swept_day"])
+            if since_day < day:
+                done[kind.name] += settle_matching(kind, kind.due(since_day, day))
+        state.update_one(
+            {"_id": kind.name}, {"$set": {"swept_until": started, "swept_day": day.isoformat()}}, upsert=True
+        )
     return done

@@ -27,11 +27,12 @@ from app.auth.principal import SYSTEM
 from app.errors import UnknownForm
 from app.forms.conditions import resolve
 from app.forms.registry import FormRegistry
-from app.households.lifecycle import LEGACY_ROLE, STATUS_OF_VISIT
+from app.households.lifecycle import LEGACY_ROLE, STATUS_OF_VISIT, verified_record
 from app.households.models import Household
 from app.reports.counted import KINDS
 from app.review.chains import Chain, entry_fields
 from app.tallies.sweep import settle_changed_since
+from app.visits.lifecycle import facts
 from app.visits.models import Attachment, Visit
 from app.visits.states import CHECKED_OR_LATER, DECIDED, REVIEWABLE
 
@@ -198,6 +199,19 @@ def attachment_visit_ids(_forms: FormRegistry, _chain: Chain) -> int:
     return done
 
 
+def verified_records(_forms: FormRegistry, _chain: Chain) -> int:
+    """What each verified household's verifying visit found (识别准确率 reads it from the household)."""
+    done = 0
+    for household in Household.objects(verified_visit_id__ne=None, verified_record=None).only(
+        "verified_visit_id"
+    ):
+        visit = Visit.objects(id=household.verified_visit_id).first()
+        if visit is not None:
+            record = verified_record(facts(visit))
+            done += Household.objects(id=household.id).update_one(set__verified_record=record)
+    return done
+
+
 def report_counters(_forms: FormRegistry, _chain: Chain) -> int:
     """Settle every counted document (the steps above write past the services): the report's counters
     then hold what the documents say. Documents already counted are only read."""
@@ -212,6 +226,7 @@ STEPS: list[tuple[str, Callable[[FormRegistry, Chain], int]]] = [
     ("household_verification", household_verification),
     ("household_satisfaction", household_satisfaction),
     ("attachment_visit_ids", attachment_visit_ids),
+    ("verified_records", verified_records),
     ("report_counters", report_counters),  # last: counts what the steps above repaired
 ]
 
