@@ -19,6 +19,7 @@ from app.clock import CHINA_TZ, now
 from app.households import service as households
 from app.households.models import Household
 from app.households.tally import HOUSEHOLDS
+from app.rectification import evidence
 from app.rectification import service as ledger
 from app.rectification.models import RectificationItem
 from app.rectification.tally import ITEMS
@@ -76,6 +77,16 @@ def _new_household(rnd: random.Random, cadre, n: int) -> Household:
     return households.create_household(SYSTEM, data)
 
 
+def close_with_follow_up(item: RectificationItem) -> bool:
+    """Close (销号) an item on the evidence of a follow-up visit of its household, if it has one."""
+    follow_up = Visit.objects(household_id=item.household_id, state__ne="receiving").first()
+    if follow_up is None:
+        return False
+    evidence.add_visit(SYSTEM, str(item.id), str(follow_up.id))
+    ledger.update_item(SYSTEM, str(item.id), {"status": "closed", "close_note": "已整改"})
+    return True
+
+
 def test_random_events_keep_counters_equal_to_a_full_recount(world):
     cadre, (verifier, county) = world
     rnd = random.Random(20261123)
@@ -121,9 +132,7 @@ def test_random_events_keep_counters_equal_to_a_full_recount(world):
             home = rnd.choice(homes)
             ledger.create_item(SYSTEM, {"household_id": str(home.id), "problem": "问题"})
         elif open_items:
-            ledger.update_item(
-                SYSTEM, str(rnd.choice(open_items).id), {"status": "closed", "close_note": "已整改"}
-            )
+            close_with_follow_up(rnd.choice(open_items))
     for visit in Visit.objects(state="submitted"):  # what the check job does for each queued visit
         lifecycle.move(visit, "checked", SYSTEM, action="visit.checked", fields={"assessment": assessment()})
     assert Visit.objects(state="approved").count() and RectificationItem.objects(status="closed").count()
@@ -173,6 +182,9 @@ def test_a_crash_after_the_counters_but_before_the_done_record_counts_once(world
     cadre, _ = world
     home = _new_household(random.Random(3), cadre, 3)
     item = ledger.create_item(SYSTEM, {"household_id": str(home.id), "problem": "问题"})
+    visit = build_visit(home, cadre, state="receiving", latest=False)
+    lifecycle.move(visit, "submitted", SYSTEM, action="visit.submit")
+    evidence.add_visit(SYSTEM, str(item.id), str(visit.id))
     collection_type = type(RectificationItem._get_collection())
     real_insert_one = collection_type.insert_one
 
