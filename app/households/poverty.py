@@ -25,7 +25,7 @@ from app.clock import CHINA_TZ, now
 from app.errors import Conflict, InvalidTransition, ValidationFailed
 from app.households.lifecycle import VisitFacts
 from app.households.models import POVERTY_STATUSES, TERMINAL, Household, PovertyEvent
-from app.households.tally import POVERTY_EVENTS
+from app.households.tally import HOUSEHOLDS, POVERTY_EVENTS
 from app.tallies.settle import settle
 
 LIFTED = ("lifted_supported", "lifted_unsupported")
@@ -113,6 +113,7 @@ def change(
     if not moved:
         raise Conflict("住户贫困状态已被他人修改，请刷新 Poverty status changed meanwhile", status=current)
     household.poverty_status, household.poverty_changed_at = target, stamp
+    settle(HOUSEHOLDS, [household.id])
     return _record(household, event, current, target, actor, reason, evidence or {}, stamp)
 
 
