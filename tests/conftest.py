@@ -12,6 +12,7 @@ import pytest
 from mongoengine.connection import get_db
 
 from app import create_app
+from app.campaigns.schedule import RUNNING
 from app.config import Config
 from app.documents import ALL_DOCUMENTS
 from devkit.servers import EmbeddedServices
@@ -69,6 +70,7 @@ def app(session_app):
         else:
             db[name].delete_many({})
     session_app.extensions["queue"].connection.flushdb()
+    RUNNING.forget()  # the per-process cache of running campaigns, emptied with the database
     with session_app.app_context():
         yield session_app
 
