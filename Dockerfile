@@ -8,7 +8,6 @@ WORKDIR /srv/doorstep
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY workers ./workers
-COPY scripts ./scripts
 COPY forms ./forms
 RUN pip install . && python -c "import app, workers"
 USER doorstep

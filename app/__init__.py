@@ -6,12 +6,13 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from app import db
-from app.auth.access import register_authentication
 from app.cli import cli_group
 from app.config import Config
 from app.errors import register_error_handlers
 from app.extensions import api
 from app.forms import register_forms
+from app.login.access import register_authentication
+from app.openrosa.api import register_openrosa
 from app.queue import JobQueue
 from app.routes import BLUEPRINTS
 from app.storage import ObjectStore
@@ -32,6 +33,7 @@ def create_app(
     register_forms(app)
     register_authentication(app)
     register_api(app)
+    register_openrosa(app)
     register_error_handlers(app)
     register_docs_assets(app)
     register_cli(app)

@@ -19,12 +19,12 @@ from tqdm import tqdm
 from app import db
 from app.areas.service import load_areas
 from app.auth.principal import SYSTEM
+from app.documents import ALL_DOCUMENTS
 from app.errors import DoorstepError
 from app.forms.cli import check_forms_command, publish_form_command
 from app.households.importer import import_households
-from app.models import ALL_DOCUMENTS
 from app.users.service import create_user
-from app.visits.intake import sweep
+from app.visits.handoff import sweep
 
 
 @click.group("doorstep")

@@ -73,6 +73,9 @@ SlotLocked = _error(
 )
 UnknownSlot = _error("UnknownSlot", 404, "unknown_slot", "表单中没有这个附件位置 No such attachment slot")
 UnknownForm = _error("UnknownForm", 422, "unknown_form", "表单或版本不存在 Unknown form or version")
+InvalidSubmission = _error(
+    "InvalidSubmission", 400, "invalid_submission", "提交的表单数据无法读取 Submission cannot be read"
+)
 ImportFailed = _error(
     "ImportFailed", 422, "import_failed", "导入失败，未写入任何数据 Import failed, nothing written"
 )

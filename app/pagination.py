@@ -1,5 +1,7 @@
 """Cursor pages over mongoengine querysets for flask-smorest's @blp.paginate (X-Pagination header)."""
 
+from collections.abc import Callable
+
 from flask_smorest import Page
 
 
@@ -10,3 +12,16 @@ class QuerySetPage(Page):
 
 
 PAGE = {"page_size": 50, "max_page_size": 500}
+
+
+class RenderedQuery:
+    """A queryset the paginator can count and slice; only the page asked for is rendered."""
+
+    def __init__(self, query, render: Callable[[list], list]):
+        self.query, self.render = query, render
+
+    def count(self) -> int:
+        return self.query.count()
+
+    def __getitem__(self, item):
+        return self.render(list(self.query[item]))

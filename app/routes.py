@@ -2,11 +2,12 @@
 
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
-from app.auth.api import blp as auth_blp
 from app.dossier.api import blp as dossier_blp
 from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
+from app.login.api import blp as login_blp
+from app.openrosa.setup_api import blp as phone_setup_blp
 from app.rectification.api import blp as rectification_blp
 from app.reports.api import blp as reports_blp
 from app.review.api import blp as review_blp
@@ -18,9 +19,10 @@ API = "/api/v1"
 
 BLUEPRINTS = [
     (health_blp, ""),
-    (auth_blp, API + "/auth"),
+    (login_blp, API + "/auth"),
     (areas_blp, API + "/areas"),
     (users_blp, API + "/users"),
+    (phone_setup_blp, API + "/users"),  # /users/{id}/app-tokens, /users/{id}/collect-qr.png
     (households_blp, API + "/households"),
     (forms_blp, API + "/forms"),
     (visits_blp, API + "/visits"),

@@ -23,7 +23,7 @@ from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, hash_bands, pro
 from app.visits.models import Attachment
 from bench.common import write_results
 from bench.workers import insert_photos
-from scripts.drills.harness import Stack, stop_on_sigterm
+from devkit.stack import Stack, stop_on_sigterm
 
 
 def main() -> int:

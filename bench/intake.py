@@ -23,7 +23,8 @@ from botocore.config import Config as BotoConfig
 from pymongo.write_concern import WriteConcern
 
 from bench.common import mib, summary_ms, write_results
-from scripts.drills.harness import (
+from devkit.answers import visit_json
+from devkit.stack import (
     PHOTO_SLOTS,
     SLOTS,
     Http,
@@ -36,7 +37,6 @@ from scripts.drills.harness import (
     tree_cpu,
     upload_headers,
 )
-from scripts.visit_answers import visit_json
 
 
 def _ints(text: str) -> list[int]:

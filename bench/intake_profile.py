@@ -16,7 +16,8 @@ from collections import Counter
 from pymongo import monitoring
 
 from bench.common import write_results
-from scripts.drills.harness import (
+from devkit.answers import visit_json
+from devkit.stack import (
     PASSWORD,
     SLOTS,
     Stack,
@@ -25,7 +26,6 @@ from scripts.drills.harness import (
     stop_on_sigterm,
     upload_headers,
 )
-from scripts.visit_answers import visit_json
 
 
 class CommandCounter(monitoring.CommandListener):

@@ -27,8 +27,8 @@ from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.visits.models import Visit
 from bench.common import write_results
-from scripts.drills.harness import PASSWORD, Stack, seed_county, stop_on_sigterm
-from scripts.visit_answers import sample_answers
+from devkit.answers import sample_answers
+from devkit.stack import PASSWORD, Stack, seed_county, stop_on_sigterm
 
 try:  # the reports module is being written alongside: fall back to a named stand-in if it is not there
     from app.reports import verification

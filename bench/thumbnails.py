@@ -14,9 +14,9 @@ import time
 
 from PIL import Image, ImageOps
 
-from app.images.synthetic import make_photo
 from app.images.thumbnails import THUMBNAIL_QUALITY, THUMBNAIL_SIZES, flatten_on_white, make_thumbnail
 from bench.common import write_results
+from devkit.imagegen import make_photo
 
 
 def as_now(data: bytes) -> list[bytes]:

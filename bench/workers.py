@@ -38,14 +38,14 @@ from app.checks.evidence import CheckPolicy, reuse_elsewhere
 from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, hash_bands, probe_bands
 from app.storage import ObjectStore
 from app.users.service import principal_for
-from app.visits import intake, processing
+from app.visits import intake
 from app.visits.models import Attachment, Visit
 from app.visits.schemas import VisitIn
 from app.visits.upload import receive
 from bench.common import percentile, write_results
-from scripts.drills.harness import SLOTS, Stack, evidence, seed_county, stop_on_sigterm, tree_cpu
-from scripts.visit_answers import visit_json
-from workers import runtime
+from devkit.answers import visit_json
+from devkit.stack import SLOTS, Stack, evidence, seed_county, stop_on_sigterm, tree_cpu
+from workers import check_jobs, image_jobs
 from workers.runtime import build_worker
 
 # -- part 1: a worker over prepared visits ------------------------------------------------------
@@ -74,13 +74,13 @@ class Timers:
 def instrumented(timers: Timers):
     """Wrap the domain functions the worker calls; restore them afterwards."""
     patches = [
-        (processing, "make_thumbnail", "thumbnails (decode+resize+encode)"),
-        (processing, "perceptual_hash", "hashing (pHash)"),
-        (processing, "hash_bands", "hashing (pHash)"),
+        (image_jobs, "make_thumbnail", "thumbnails (decode+resize+encode)"),
+        (image_jobs, "perceptual_hash", "hashing (pHash)"),
+        (image_jobs, "hash_bands", "hashing (pHash)"),
         (checks_run, "reuse_elsewhere", "duplicate search (reuse_elsewhere)"),
         (ObjectStore, "get", "S3 get (originals)"),
         (ObjectStore, "put", "S3 put (thumbnails)"),
-        (runtime, "assess_visit", "assessment"),
+        (check_jobs, "assess_visit", "assessment"),
     ]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     try:

@@ -1,1 +1,4 @@
-"""Generators for tests, demo data and benchmarks: synthetic evidence and the ways cadres fake it."""
+"""What tests, the demo, benchmarks and drills share: embedded servers, synthetic images and visits.
+
+Not part of the product: the production image ships `app/` and `workers/` only.
+"""

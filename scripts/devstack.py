@@ -15,7 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from scripts.services import BIN, EmbeddedServices
+from devkit.servers import BIN, EmbeddedServices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ def main() -> int:
         if not args.no_demo:
             print("loading demo data (冠县) ...", flush=True)
             out = subprocess.run(
-                [sys.executable, "-m", "scripts.generate", "--demo", "--visits", str(args.demo_visits)],
+                [sys.executable, "-m", "devkit.generate", "--demo", "--visits", str(args.demo_visits)],
                 env=env,
                 cwd=ROOT,
                 check=True,

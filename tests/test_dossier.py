@@ -15,7 +15,7 @@ from app.dossier.fonts import EMBEDDED_NAME, chinese_font
 from app.households.idnumbers import mask_id
 from app.households.models import Member
 from tests.factories import HouseholdFactory, area_tree, id_number, make_user, token_for
-from tests.visit_builders import assessment, attach_files, build_visit
+from tests.stored_visits import assessment, attach_files, build_visit
 
 VILLAGE = "370101001001"
 

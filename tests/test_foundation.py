@@ -12,7 +12,7 @@ import pytest
 from app import create_app
 from app.queue import JobQueue
 from app.storage import ObjectStore
-from scripts.services import EmbeddedServices
+from devkit.servers import EmbeddedServices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,7 +86,7 @@ def test_wrong_s3_keys_are_refused(config):
 
 
 def test_job_round_trip_through_real_worker(app, queue, run_worker):
-    job = queue.enqueue("workers.jobs.heartbeat", "tok-1")
+    job = queue.enqueue("workers.heartbeat.heartbeat", "tok-1")
     worker = run_worker()
     job.refresh()
     assert job.get_status() == "finished", job.exc_info
@@ -109,7 +109,7 @@ def test_run_command_brings_everything_up_and_leaves_nothing_behind(tmp_path):
     import time
     import urllib.request
 
-    from scripts.services import free_port
+    from devkit.servers import free_port
 
     port = free_port()
     proc = subprocess.Popen(

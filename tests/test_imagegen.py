@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from PIL import ExifTags, Image, ImageChops
 
-from app.images.synthetic import make_photo, make_signature, reencode
+from devkit.imagegen import make_photo, make_signature, reencode
 
 B, G = ExifTags.Base, ExifTags.GPS
 

@@ -30,8 +30,8 @@ from app.images.hashing import (
     sha256_file,
 )
 from app.images.inspect import inspect_image
-from app.images.synthetic import make_photo, make_signature, reencode
 from app.images.thumbnails import THUMBNAIL_SIZES, make_thumbnail
+from devkit.imagegen import make_photo, make_signature, reencode
 
 MB = 1 << 20
 LIMITS = {"max_bytes": 10 * MB, "max_pixels": 50_000_000}

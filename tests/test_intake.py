@@ -12,10 +12,10 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.households.models import Household
-from app.images.synthetic import make_photo
 from app.visits.models import Attachment, Visit
+from devkit.imagegen import make_photo
+from tests.api_submissions import PHOTO_SLOTS, evidence, put_attachment, visit_payload
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_helpers import PHOTO_SLOTS, evidence, put_attachment, visit_payload
 
 VILLAGE = "370101001001"
 
@@ -262,7 +262,7 @@ def test_storage_failure_midway_keeps_visit_receiving_and_retry_succeeds(world, 
 def test_redis_down_at_submission_is_swept_later(world, client, servers, queue):
     from datetime import timedelta
 
-    from app.visits.intake import sweep
+    from app.visits.handoff import sweep
 
     services, _ = servers
     _, household, headers = world

@@ -11,7 +11,7 @@ from app.rectification import service
 from app.rectification.models import RectificationItem
 from app.users.service import principal_for
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_builders import build_visit
+from tests.stored_visits import build_visit
 
 TOWN, VILLAGE, OTHER_VILLAGE = "370101001000", "370101001001", "370101002001"
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from app.rectification.models import RectificationItem
 from app.reports.verification import COLUMNS
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_builders import assessment, build_visit
+from tests.stored_visits import assessment, build_visit
 
 COUNTY, TOWN, OTHER_TOWN = "370101000000", "370101001000", "370101002000"
 V1, V2, V1_HAMLET, OTHER_VILLAGE = "370101001001", "370101001002", "370101001001001", "370101002001"

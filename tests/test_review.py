@@ -15,9 +15,9 @@ from app.rectification.models import RectificationItem
 from app.review import service
 from app.users.service import principal_for
 from app.visits.models import Visit
+from tests.api_submissions import evidence, put_attachment, visit_payload
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_builders import T0, assessment, build_visit
-from tests.visit_helpers import evidence, put_attachment, visit_payload
+from tests.stored_visits import T0, assessment, build_visit
 
 TOWN, OTHER_TOWN = "370101001000", "370101002000"
 VILLAGE, VILLAGE_2, OTHER_VILLAGE = "370101001001", "370101001002", "370101002001"

@@ -8,12 +8,12 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.households.models import Household
-from app.images.synthetic import make_photo, reencode
 from app.rectification.models import RectificationItem
 from app.storage import ObjectStore
 from app.visits.models import Attachment, Visit
+from devkit.imagegen import make_photo, reencode
+from tests.api_submissions import VISIT_START, evidence, put_attachment, visit_payload
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.visit_helpers import VISIT_START, evidence, put_attachment, visit_payload
 
 VILLAGE = "370101001001"
 
@@ -219,7 +219,7 @@ def test_job_that_crashes_midway_is_retried_and_completes(world, client, run_wor
 
 def test_household_status_machine():
     from app.errors import InvalidTransition
-    from app.households.status import next_status
+    from app.households.lifecycle import next_status
 
     assert next_status("registered", "visit_submitted") == "visit_submitted"
     assert next_status("visit_submitted", "visit_checked") == "checked"

@@ -1,11 +1,69 @@
-"""Check jobs: verify a visit's completeness and evidence, assess the household, move states on."""
+"""Check jobs: run the automatic checks on a submitted visit, assess the household, move the visit on.
+
+Idempotent: a re-run with the same outcome records nothing; failed blocking checks become items on the
+rectification ledger once.
+"""
 
 from __future__ import annotations
 
-from app.visits.processing import check_visit as check
+import logging
+
+from app.auth.principal import SYSTEM
+from app.checks.evidence import CheckPolicy
+from app.checks.run import run_checks, verdict
+from app.clock import now
+from app.forms.registry import FormRegistry
+from app.households.models import Household
+from app.rectification.service import open_from_checks
+from app.visits import lifecycle
+from app.visits.assessment import assess_visit
+from app.visits.models import Attachment, Visit
+from app.visits.states import FINAL
 from workers.runtime import services
+
+log = logging.getLogger(__name__)
 
 
 def check_visit(visit_id: str) -> str:
+    """Check the visit and return its state afterwards."""
     svc = services()
-    return check(svc.forms, svc.check_policy, visit_id, assess=svc.assess)
+    return run_visit_checks(svc.forms, svc.check_policy, visit_id)
+
+
+def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, visit_id: str) -> str:
+    visit = Visit.objects(id=visit_id).first()
+    if visit is None:
+        raise LookupError(f"visit {visit_id} not found")
+    if visit.state in FINAL or visit.state == "receiving":
+        log.info("visit %s is %s: nothing to check", visit_id, visit.state)
+        return visit.state
+    form = forms.get(visit.form_id, visit.form_version)
+    household = Household.objects(id=visit.household_id).first()
+    attachments = {a.slot: a for a in Attachment.objects(visit_id=visit_id)}
+    results = run_checks(form, visit, household, attachments, policy)
+    state = verdict(results)
+    checks = [c.to_dict() for c in results]
+    assessment = assess_visit(form, visit, household)
+    if visit.state == state and visit.checks == checks and visit.assessment == assessment:
+        return state  # a re-run with the same outcome: nothing to record
+    failed = [
+        c["code"] + (f":{c['slot']}" if c.get("slot") else "")
+        for c in checks
+        if not c["passed"] and c["severity"] == "error"
+    ]
+    moved = lifecycle.move(
+        visit,
+        state,
+        SYSTEM,
+        action="visit.checked",
+        fields={"checks": checks, "assessment": assessment, "checked_at": now()},
+        note=f"{len(failed)} blocking",
+        actor_label="checks",
+        role="system",
+        failed=failed,
+    )
+    if not moved:
+        log.info("visit %s changed while checking; leaving it", visit_id)
+        return Visit.objects(id=visit_id).only("state").first().state
+    open_from_checks(visit_id)  # failed blocking checks become rectification-ledger items (idempotent)
+    return state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,18 +9,17 @@ from flask import Flask, current_app
 from rq import SimpleWorker, Worker
 
 from app.checks.evidence import CheckPolicy
+from app.forms.registry import FormRegistry
 from app.queue import JobQueue
 from app.storage import ObjectStore
-from app.visits.assessment import assess_visit
 
 
 @dataclass(frozen=True)
 class Services:
     store: ObjectStore
     queue: JobQueue
-    forms: object
+    forms: FormRegistry
     check_policy: CheckPolicy
-    assess: Callable
 
 
 def services() -> Services:
@@ -31,9 +29,7 @@ def services() -> Services:
         time_tolerance=timedelta(minutes=cfg.CHECK_TIME_TOLERANCE_MINUTES),
         max_distance_m=cfg.CHECK_MAX_DISTANCE_M,
     )
-    return Services(
-        store=ext["store"], queue=ext["queue"], forms=ext["forms"], check_policy=policy, assess=assess_visit
-    )
+    return Services(store=ext["store"], queue=ext["queue"], forms=ext["forms"], check_policy=policy)
 
 
 class AppContextMixin:

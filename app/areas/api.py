@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.areas import service
 from app.areas.schemas import AreaIn, AreaOut, AreaQuery
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.uploads import uploaded_file
 
 blp = Blueprint("areas", __name__, description="行政区划 Areas")

@@ -7,7 +7,8 @@ import re
 LEVELS = ("province", "city", "county", "town", "village", "hamlet")
 # Significant prefix length of a code at each level; hamlets extend the village code by 3 digits.
 PREFIX = {"province": 2, "city": 4, "county": 6, "town": 9, "village": 12, "hamlet": 15}
-CODE_RE = re.compile(r"^\d{12}(\d{3})?$")
+CODE_PATTERN = r"^\d{12}(\d{3})?$"  # 12 digits, or 15 for a hamlet
+CODE_RE = re.compile(CODE_PATTERN)
 
 
 def is_valid(code: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mongoengine import Document, IntField, ListField, QuerySet, StringField
 
-from app.areas.codes import LEVELS
+from app.areas.codes import CODE_PATTERN, LEVELS
 
 
 class AreaQuerySet(QuerySet):
@@ -13,7 +13,7 @@ class AreaQuerySet(QuerySet):
 
 
 class Area(Document):
-    code = StringField(required=True, unique=True, regex=r"^\d{12}(\d{3})?$")
+    code = StringField(required=True, unique=True, regex=CODE_PATTERN)
     name = StringField(required=True, max_length=100)
     level = StringField(required=True, choices=LEVELS)
     depth = IntField(required=True)

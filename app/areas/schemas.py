@@ -1,6 +1,8 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from app.users.schemas import AREA_CODE
+from app.areas.codes import CODE_PATTERN
+
+AREA_CODE = validate.Regexp(CODE_PATTERN, error="区划代码为12位数字 12-digit area code")
 
 
 class AreaOut(Schema):

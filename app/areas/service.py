@@ -11,7 +11,7 @@ from app.areas.models import Area
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.errors import Conflict, ImportFailed, NotFound, ValidationFailed
-from app.tabular import read_rows
+from app.spreadsheets.reading import read_rows
 
 CODE_HEADERS = ("code", "区划代码", "代码", "编码")
 NAME_HEADERS = ("name", "名称", "区划名称")
@@ -28,6 +28,14 @@ def get_area(principal: Principal, code: str) -> Area:
     principal.require("areas.read")
     area = Area.objects(code=code).first()
     if area is None or not visible_to(principal, area):
+        raise NotFound(f"区划 {code} 不存在 Area not found")
+    return area
+
+
+def area_in_scope(principal: Principal, code: str) -> Area:
+    """An area inside the caller's subtrees (to report on, sample, export); any other is reported missing."""
+    area = Area.objects(code=code).first()
+    if area is None or not principal.covers(area.path):
         raise NotFound(f"区划 {code} 不存在 Area not found")
     return area
 

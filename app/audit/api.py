@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.audit import service
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.pagination import PAGE, QuerySetPage
 
 blp = Blueprint("audit", __name__, description="审计日志 Audit log")

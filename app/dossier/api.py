@@ -6,9 +6,9 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.dossier.service import dossier_pdf
-from app.reports.export import content_disposition
+from app.downloads import content_disposition
 
 blp = Blueprint("dossier", __name__, description="一户一档 Household dossier")
 

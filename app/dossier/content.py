@@ -9,6 +9,7 @@ from app.areas.models import Area
 from app.auth.principal import Principal
 from app.clock import now
 from app.errors import UnknownForm
+from app.forms.registry import FormRegistry
 from app.households import service as households
 from app.households.models import Household
 from app.storage import ObjectStore
@@ -16,18 +17,6 @@ from app.visits.models import Attachment, Visit
 
 PREVIEW = "1024"  # the review-size thumbnail; the original when there is none
 VISITS_LISTED = 20
-
-# The standard slots (四处照相、四方签字), for a visit whose form the registry does not know.
-STANDARD_SLOTS = (
-    ("photo.front_of_house", "photo", "房前"),
-    ("photo.stove", "photo", "灶前"),
-    ("photo.bedroom", "photo", "主卧"),
-    ("photo.living_room", "photo", "厅堂"),
-    ("signature.household_head", "signature", "贫困户"),
-    ("signature.village_secretary", "signature", "村支书"),
-    ("signature.first_secretary", "signature", "第一书记"),
-    ("signature.township_cadre", "signature", "乡镇干部"),
-)
 
 
 @dataclass
@@ -62,19 +51,22 @@ def chosen_visit(household: Household) -> tuple[Visit | None, bool]:
     return visits.first(), False
 
 
-def _slots(visit: Visit, forms) -> list[tuple[str, str, str]]:
+def _slots(
+    visit: Visit, forms: FormRegistry, attachments: dict[str, Attachment]
+) -> list[tuple[str, str, str]]:
+    """The form's photo and signature slots; for a form no longer served, the files the visit has."""
     try:
         form = forms.get(visit.form_id, visit.form_version)
     except UnknownForm:
-        return list(STANDARD_SLOTS)
+        return [(a.slot, a.kind, a.slot) for a in attachments.values() if a.kind in ("photo", "signature")]
     return [(s.slot, s.kind, s.label_zh) for s in form.attachment_slots if s.kind in ("photo", "signature")]
 
 
-def gather_evidence(visit: Visit, forms, store: ObjectStore) -> list[Evidence]:
+def gather_evidence(visit: Visit, forms: FormRegistry, store: ObjectStore) -> list[Evidence]:
     """The visit's photos and signatures, as images to print (review-size thumbnails when made)."""
     attachments = {a.slot: a for a in Attachment.objects(visit_id=str(visit.id))}
     evidence = []
-    for slot, kind, label in _slots(visit, forms):
+    for slot, kind, label in _slots(visit, forms, attachments):
         attachment = attachments.get(slot)
         image = None
         if attachment is not None:
@@ -83,7 +75,7 @@ def gather_evidence(visit: Visit, forms, store: ObjectStore) -> list[Evidence]:
     return evidence
 
 
-def dossier_for(principal: Principal, household_id: str, forms, store: ObjectStore) -> Dossier:
+def dossier_for(principal: Principal, household_id: str, forms: FormRegistry, store: ObjectStore) -> Dossier:
     household = households.get_household(principal, household_id)
     visit, approved = chosen_visit(household)
     names = dict(Area.objects(code__in=household.area_path).scalar("code", "name"))

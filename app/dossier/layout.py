@@ -13,11 +13,11 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.clock import CHINA_TZ
 from app.dossier.content import Dossier, Evidence
 from app.dossier.fonts import chinese_font
 from app.households.idnumbers import mask_id, mask_phone
 from app.households.models import CATEGORY_LABELS
-from app.images.exif import CHINA_TZ
 
 VISIT_STATES = {
     "receiving": "接收中",
@@ -27,6 +27,7 @@ VISIT_STATES = {
     "approved": "审核通过",
     "rejected": "审核不通过",
     "revisit_requested": "要求重新走访",
+    "superseded": "已被修改后的版本替代",
 }
 HOUSEHOLD_STATES = {
     "registered": "已建档",
@@ -37,7 +38,7 @@ HOUSEHOLD_STATES = {
     "revisit_requested": "要求重新走访",
     "rejected": "核查不通过",
 }
-DECISIONS = {"approve": "通过", "reject": "不通过", "request_revisit": "要求重新走访"}
+DECISION_LABELS = {"approve": "通过", "reject": "不通过", "request_revisit": "要求重新走访"}
 SEVERITIES = {"error": "阻断", "warning": "警告", "info": "信息"}
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 ROLES = {"cadre": "村干部", "verifier": "镇核查员", "supervisor": "督查", "admin": "管理员", "system": "系统"}
@@ -274,7 +275,7 @@ def review_section(d: Dossier, s: Styles) -> list:
     review = (d.visit.review or {}) if d.visit else {}
     if review:
         lines = [
-            f"审核结论：{text(DECISIONS.get(review.get('decision'), review.get('decision')))}",
+            f"审核结论：{text(DECISION_LABELS.get(review.get('decision'), review.get('decision')))}",
             f"审核人：{text(review.get('reviewer_name') or review.get('reviewer'))}",
             f"审核时间：{text(review.get('at'))}",
             f"审核意见：{text(review.get('comment'))}",
@@ -303,7 +304,7 @@ def review_section(d: Dossier, s: Styles) -> list:
                         v.started_at,
                         v.cadre,
                         VISIT_STATES.get(v.state, v.state),
-                        DECISIONS.get(r.get("decision"), r.get("decision")),
+                        DECISION_LABELS.get(r.get("decision"), r.get("decision")),
                         r.get("comment"),
                     ],
                     s.small,

@@ -6,10 +6,13 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.dossier.content import Dossier, dossier_for
 from app.dossier.layout import render
+from app.forms.registry import FormRegistry
 from app.storage import ObjectStore
 
 
-def dossier_pdf(principal: Principal, household_id: str, forms, store: ObjectStore) -> tuple[bytes, Dossier]:
+def dossier_pdf(
+    principal: Principal, household_id: str, forms: FormRegistry, store: ObjectStore
+) -> tuple[bytes, Dossier]:
     """The dossier as PDF bytes, and what it was made from; recorded as `household.dossier`."""
     dossier = dossier_for(principal, household_id, forms, store)
     pdf = render(dossier)

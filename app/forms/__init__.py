@@ -2,7 +2,7 @@
 they declare. Nothing here imports Flask except api.py; start-up calls `register_forms(app)`."""
 
 from app.forms.answers import validate_answers
-from app.forms.assessment import Assessment, AssessmentUnavailable, IndicatorResult, assess
+from app.forms.assessment_rules import Assessment, AssessmentUnavailable, IndicatorResult, assess
 from app.forms.fields import AttachmentSlot, Field
 from app.forms.loader import FormDefinitionError, check_forms, parse_form
 from app.forms.publish import publish

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.errors import NotFound, UnknownForm
 from app.forms.loader import canonical_json
 from app.forms.registry import FormRegistry

@@ -3,7 +3,7 @@
 Kept as Python dicts (not .json files) so they ship inside the package without package-data settings;
 `python -c "import json; from app.forms.form_schema import FORM_SCHEMA; print(json.dumps(FORM_SCHEMA))"`
 writes one out for an editor. Rules that need to see the whole form (references, uniqueness, which keys
-apply to which field type) live in app/forms/checks.py.
+apply to which field type) live in app/forms/lint.py.
 """
 
 from __future__ import annotations

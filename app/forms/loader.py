@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-from app.forms.checks import problems_in
 from app.forms.form_schema import FORM_SCHEMA, STANDARD_SCHEMA
+from app.forms.lint import problems_in
 from app.forms.version import FormVersion
 
 LOCK_FILE = "published.lock.json"

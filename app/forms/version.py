@@ -10,7 +10,7 @@ from marshmallow import Schema
 
 from app.errors import UnknownSlot
 from app.forms.answers import build_answers_schema
-from app.forms.assessment import AssessmentRules
+from app.forms.assessment_rules import AssessmentRules
 from app.forms.fields import AttachmentSlot, Field, Label, parse_fields, parse_slots
 
 

@@ -6,11 +6,12 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.households import service
 from app.households.importer import import_households
+from app.households.presenter import household_view, households_view
 from app.households.schemas import HouseholdIn, HouseholdOut, HouseholdPatch, HouseholdQuery
-from app.pagination import PAGE, QuerySetPage
+from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.uploads import uploaded_file
 
 blp = Blueprint("households", __name__, description="建档立卡户 Households")
@@ -22,12 +23,16 @@ class HouseholdsView(MethodView):
     @blp.response(200, HouseholdOut(many=True))
     @blp.paginate(QuerySetPage, **PAGE)
     def get(self, query):
-        return service.visible_households(current_principal(), **query)
+        principal = current_principal()
+        return RenderedQuery(
+            service.visible_households(principal, **query), lambda page: households_view(page, principal)
+        )
 
     @blp.arguments(HouseholdIn)
     @blp.response(201, HouseholdOut)
     def post(self, data):
-        return service.create_household(current_principal(), data)
+        principal = current_principal()
+        return household_view(service.create_household(principal, data), principal)
 
 
 @blp.route("/import")
@@ -44,9 +49,11 @@ class HouseholdImportView(MethodView):
 class HouseholdView(MethodView):
     @blp.response(200, HouseholdOut)
     def get(self, household_id):
-        return service.get_household(current_principal(), household_id)
+        principal = current_principal()
+        return household_view(service.get_household(principal, household_id), principal)
 
     @blp.arguments(HouseholdPatch)
     @blp.response(200, HouseholdOut)
     def patch(self, changes, household_id):
-        return service.update_household(current_principal(), household_id, changes)
+        principal = current_principal()
+        return household_view(service.update_household(principal, household_id, changes), principal)

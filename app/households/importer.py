@@ -6,8 +6,6 @@ Errors come back by row number and column, and nothing is written while any row 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import BinaryIO
@@ -18,10 +16,11 @@ from app.areas.models import Area
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import now
+from app.digests import json_digest
 from app.errors import ImportFailed
 from app.households.fields import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, parse_household_cells, parse_member_cells
 from app.households.models import Household
-from app.tabular import read_rows
+from app.spreadsheets.reading import read_rows
 from app.users.models import User
 
 BATCH = 1000
@@ -95,12 +94,6 @@ def _check_references(principal, households, first_row, errors) -> dict[str, lis
     return villages
 
 
-def _digest(values: dict) -> str:
-    return hashlib.sha256(
-        json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()
-    ).hexdigest()
-
-
 def _write(principal: Principal, households: dict, villages: dict) -> dict:
     created = updated = unchanged = 0
     keys = list(households)
@@ -114,7 +107,7 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
         inserts, updates, stamp = [], [], now()
         for key in batch:
             values = households[key]
-            digest = _digest(values)
+            digest = json_digest(values)
             if known.get(key) == digest:
                 unchanged += 1
                 continue

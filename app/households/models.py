@@ -16,10 +16,12 @@ from mongoengine import (
     StringField,
 )
 
+from app.areas.codes import CODE_PATTERN
+
 CATEGORIES = ("with_labour", "without_labour")
 CATEGORY_LABELS = {"with_labour": "有劳动能力", "without_labour": "无劳动能力"}
 
-# Verification status of a household, moved only through app.households.status.
+# Verification status of a household, moved only through app.households.lifecycle.
 STATUSES = (
     "registered",
     "visit_submitted",
@@ -48,7 +50,7 @@ class HouseholdQuerySet(QuerySet):
 
 class Household(Document):
     number = StringField(required=True, unique=True, max_length=40)  # 户编号
-    village_code = StringField(required=True, regex=r"^\d{12}(\d{3})?$")
+    village_code = StringField(required=True, regex=CODE_PATTERN)
     area_path = ListField(StringField(), required=True)  # province .. village, for scoping
     head_name = StringField(required=True, max_length=50)
     id_number = StringField(max_length=18)

@@ -1,1 +1,1 @@
-"""Photo and signature handling: the upload gate, EXIF, thumbnails, perceptual hashes, test images."""
+"""Photo and signature handling: the upload gate, EXIF, thumbnails, perceptual hashes."""

@@ -15,7 +15,8 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+from app.clock import CHINA_TZ
+
 """Phones in the field are set to China Standard Time; assumed when EXIF gives no offset."""
 
 # Everything a malformed tag value can throw while we convert it; Pillow itself may raise the

@@ -7,7 +7,7 @@ photo probes every band together with its 16 one-bit neighbours (`probe_bands`).
 hashes differing in at most 2*HASH_BANDS - 1 = 7 bits differ in at most one bit in some band, so that
 band is among the probes. Only the candidates found get a Hamming check.
 
-Measured on app.images.synthetic photos at 1600x1200 (the pairs tests/test_images.py checks, and more):
+Measured on devkit.imagegen photos at 1600x1200 (the pairs tests/test_images.py checks, and more):
   copies re-encoded at quality 30-95 and resized to 25-100% (800 copies of 40 photos): distance 0-4;
   distinct photos, 200 seeds (19,900 pairs): min 12, mean ~31, none within 7.
 So NEAR_DUPLICATE_DISTANCE = 7 sits in the gap with margin on both sides. Exact 8-bit bands (the first

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.pagination import PAGE, QuerySetPage
 from app.rectification import service
 from app.rectification.schemas import (

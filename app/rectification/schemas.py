@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.areas.schemas import AREA_CODE
 from app.rectification.models import SOURCES, STATUSES
-from app.users.schemas import AREA_CODE
 
 
 class RectificationOut(Schema):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.images.exif import CHINA_TZ
-from app.reports.export import csv_bytes, download, xlsx_bytes
+from app.clock import CHINA_TZ
+from app.downloads import download
 from app.reports.verification import DEFINITIONS, table
+from app.spreadsheets.writing import csv_bytes, xlsx_bytes
 
 TITLE = "核查进度统计"
 

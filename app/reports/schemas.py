@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.areas.schemas import AREA_CODE
 from app.reports.verification import INDICATORS
-from app.users.schemas import AREA_CODE
 
 FORMATS = ("json", "csv", "xlsx")
 _RATE = {"description": "percent, one decimal; null when nothing to divide by"}

@@ -27,9 +27,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from app.areas.models import Area
+from app.areas.service import area_in_scope
 from app.auth.principal import Principal
 from app.clock import now
-from app.errors import NotFound, ValidationFailed
+from app.errors import ValidationFailed
 from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.visits.models import Visit
@@ -91,10 +92,7 @@ def report_area(principal: Principal, code: str | None) -> Area:
         if len(principal.area_codes) != 1:
             raise ValidationFailed(errors={"area": ["请指定区划 Choose an area (area=CODE)"]})
         code = principal.area_codes[0]
-    area = Area.objects(code=code).first()
-    if area is None or not principal.covers(area.path):
-        raise NotFound(f"区划 {code} 不存在 Area not found")
-    return area
+    return area_in_scope(principal, code)
 
 
 def _child(depth: int) -> dict:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import current_principal
-from app.pagination import PAGE, QuerySetPage
+from app.auth.current import current_principal
+from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.review import service
 from app.review.presenter import queue_items
 from app.review.schemas import (
@@ -24,19 +22,6 @@ from app.visits.presenter import visits_view
 from app.visits.schemas import VisitOut
 
 blp = Blueprint("review", __name__, description="镇级审核 Review by town verifiers")
-
-
-class RenderedQuery:
-    """A queryset the paginator can count and slice; each page is rendered when sliced."""
-
-    def __init__(self, query, render: Callable[[list], list]):
-        self.query, self.render = query, render
-
-    def count(self) -> int:
-        return self.query.count()
-
-    def __getitem__(self, item):
-        return self.render(list(self.query[item]))
 
 
 def _render_queue(visits: list) -> list[dict]:

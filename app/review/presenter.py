@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.forms.registry import FormRegistry
 from app.storage import ObjectStore
 from app.visits.models import Visit
 from app.visits.presenter import visits_view
@@ -28,5 +29,5 @@ def summary(view: dict) -> dict:
     }
 
 
-def queue_items(visits: list[Visit], forms, store: ObjectStore) -> list[dict]:
+def queue_items(visits: list[Visit], forms: FormRegistry, store: ObjectStore) -> list[dict]:
     return [view | {"summary": summary(view)} for view in visits_view(visits, forms, store)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.review.service import DECISIONS, MAX_BULK
-from app.users.schemas import AREA_CODE
+from app.areas.schemas import AREA_CODE
+from app.review.service import DECISION_STATES, MAX_BULK
 from app.visits.schemas import VisitOut
 from app.visits.states import REVIEWABLE
 
@@ -39,7 +39,7 @@ class QueueItemOut(VisitOut):
 
 
 class ReviewIn(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
+    decision = fields.String(required=True, validate=validate.OneOf(list(DECISION_STATES)))
     comment = fields.String(load_default=None, validate=COMMENT)
     slot_comments = fields.Dict(
         keys=fields.String(),

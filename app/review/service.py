@@ -10,26 +10,19 @@ from __future__ import annotations
 
 import logging
 
-from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.auth.principal import Principal
 from app.clock import now
 from app.errors import Conflict, DoorstepError, ValidationFailed
-from app.households.models import Household
-from app.households.status import next_status
 from app.rectification import service as rectification
-from app.visits.models import Attachment, StateChange, Visit
+from app.visits import lifecycle
+from app.visits.models import Attachment, Visit
 from app.visits.queries import get_visit
 from app.visits.states import REVIEWABLE, require_transition
 
 log = logging.getLogger(__name__)
 
-DECISIONS = {"approve": "approved", "reject": "rejected", "request_revisit": "revisit_requested"}
-HOUSEHOLD_EVENT = {
-    "approve": "visit_approved",
-    "reject": "visit_rejected",
-    "request_revisit": "revisit_requested",
-}
+DECISION_STATES = {"approve": "approved", "reject": "rejected", "request_revisit": "revisit_requested"}
 MAX_BULK = 200
 
 
@@ -69,16 +62,11 @@ def decide(
     """Record a verifier's decision on a visit and move its household; returns the decided visit."""
     principal.require("visits.review")
     visit = get_visit(principal, visit_id)
-    target = DECISIONS[decision]
+    target = DECISION_STATES[decision]
     require_transition(visit.state, target)  # 409 already_decided once someone has decided
     comment = (comment or "").strip()
     slot_comments = {k: v.strip() for k, v in (slot_comments or {}).items() if v and v.strip()}
     _check_input(visit, decision, comment, slot_comments)
-
-    household = Household.objects(id=visit.household_id).first()
-    # Only the household's latest visit speaks for it; deciding an older visit leaves its status alone.
-    moves_household = household is not None and household.latest_visit_id == str(visit.id)
-    new_status = next_status(household.status, HOUSEHOLD_EVENT[decision]) if moves_household else None
 
     stamp = now()
     review = {
@@ -90,59 +78,25 @@ def decide(
         "reviewer_id": principal.user_id,
         "at": stamp,
     }
-    change = StateChange(
-        at=stamp,
-        state=target,
-        actor_id=principal.user_id,
-        actor=principal.username,
-        role=principal.role,
+    moved = lifecycle.move(
+        visit,
+        target,
+        principal,
+        action="visit.review",
+        fields={"review": review, "decided_at": stamp},
         note=comment[:500] or None,
+        decision=decision,
+        comment=comment or None,
+        slot_comments=slot_comments,
     )
-    won = Visit.objects(id=visit.id, state=visit.state).update_one(
-        set__state=target,
-        set__review=review,
-        set__decided_at=stamp,
-        set__updated_at=stamp,
-        push__history=change,
-    )
-    if not won:
+    if not moved:
         current = Visit.objects(id=visit.id).only("state").first().state
         require_transition(current, target)  # someone decided first: 409 already_decided
         raise Conflict(
             "走访在审核期间发生变化，请刷新后重新审核 Visit changed while you reviewed it", state=current
         )
-
-    from_state = visit.state
-    moved = moves_household and _move_household(household, visit, decision, new_status, stamp)
-    visit.reload()
-    audit.record(
-        principal,
-        "visit.review",
-        "visit",
-        str(visit.id),
-        visit.area_path,
-        decision=decision,
-        from_state=from_state,
-        comment=comment or None,
-        slot_comments=slot_comments,
-        household_id=visit.household_id,
-        household_status=new_status if moved else None,
-    )
     rectification.open_from_review(visit, principal)
     return visit
-
-
-def _move_household(household: Household, visit: Visit, decision: str, status: str, stamp) -> bool:
-    changes = {"set__status": status, "set__updated_at": stamp}
-    if decision == "approve":
-        changes |= {"set__verified_visit_id": str(visit.id), "set__latest_assessment": visit.assessment}
-    moved = Household.objects(
-        id=household.id, status=household.status, latest_visit_id=str(visit.id)
-    ).update_one(**changes)
-    if not moved:
-        # A newer visit arrived meanwhile: that visit now speaks for the household.
-        log.info("household %s moved on while visit %s was decided", household.id, visit.id)
-    return bool(moved)
 
 
 def bulk_approve(principal: Principal, visit_ids: list[str], comment: str | None = None) -> list[dict]:

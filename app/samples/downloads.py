@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.images.exif import CHINA_TZ
-from app.reports.export import csv_bytes, download, xlsx_bytes
+from app.clock import CHINA_TZ
+from app.downloads import download
 from app.samples.models import Sample
 from app.samples.service import area_names
+from app.spreadsheets.writing import csv_bytes, xlsx_bytes
 
 HEADERS = ["序号", "户编号", "户主姓名", "市", "县", "镇（乡）", "村", "村代码"]
 KINDS = ["count", "text", "text", "text", "text", "text", "text", "text"]

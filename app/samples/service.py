@@ -7,10 +7,10 @@ import secrets
 from bson import ObjectId
 
 from app.areas.models import Area
+from app.areas.service import area_in_scope
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import now
-from app.errors import NotFound
 from app.samples.draw import Params, draw_sample
 from app.samples.models import Sample, SampledHousehold, Stratum
 
@@ -28,9 +28,7 @@ def draw(
 ) -> Sample:
     """Draw a stratified sample in `area` and record it; without a seed one is chosen and recorded."""
     principal.require("samples.write")
-    unit = Area.objects(code=area).first()
-    if unit is None or not principal.covers(unit.path):
-        raise NotFound(f"区划 {area} 不存在 Area not found")
+    unit = area_in_scope(principal, area)
     params = Params(
         counties_per_city=counties_per_city,
         villages_per_county=villages_per_county,

@@ -1,0 +1,1 @@
+"""Users (cadres, verifiers, supervisors, admins), their areas and password hashes."""

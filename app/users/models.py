@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mongoengine import BooleanField, DateTimeField, Document, IntField, ListField, StringField
 
+from app.areas.codes import CODE_PATTERN
 from app.auth.permissions import ROLES
 
 
@@ -12,7 +13,7 @@ class User(Document):
     display_name = StringField(max_length=50)
     phone = StringField(max_length=20)
     role = StringField(required=True, choices=ROLES)
-    area_codes = ListField(StringField(regex=r"^\d{12}(\d{3})?$"))
+    area_codes = ListField(StringField(regex=CODE_PATTERN))
     area_paths = ListField(StringField())  # every ancestor of every area code, for scoping users
     password_hash = StringField(required=True)
     active = BooleanField(default=True)

@@ -1,8 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from app.areas.schemas import AREA_CODE
 from app.auth.permissions import ROLES
-
-AREA_CODE = validate.Regexp(r"^\d{12}(\d{3})?$", error="区划代码为12位数字 12-digit area code")
 
 
 class UserOut(Schema):

@@ -1,8 +1,6 @@
-"""Users: create and change within the caller's areas and manageable roles; log in with lock-out."""
+"""Users: create and change within the caller's areas and manageable roles."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from bson import ObjectId
 from mongoengine import NotUniqueError, Q
@@ -13,14 +11,7 @@ from app.audit import service as audit
 from app.auth.permissions import MANAGEABLE_ROLES
 from app.auth.principal import Principal
 from app.clock import now
-from app.errors import (
-    AccountDisabled,
-    AccountLocked,
-    BadCredentials,
-    Conflict,
-    Forbidden,
-    ValidationFailed,
-)
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.users import passwords
 from app.users.models import User
 
@@ -51,7 +42,8 @@ def _check_areas(principal: Principal, codes: list[str]) -> list[str]:
     return paths
 
 
-def _check_role(principal: Principal, role: str) -> None:
+def check_manageable(principal: Principal, role: str) -> None:
+    """Forbidden unless the caller may create or change users of `role`."""
     if role not in MANAGEABLE_ROLES.get(principal.role, ()):
         raise Forbidden(f"不能管理 {role} 角色 You may not manage {role} users", role=role)
 
@@ -67,7 +59,7 @@ def create_user(
     phone: str | None = None,
 ) -> User:
     principal.require("users.write")
-    _check_role(principal, role)
+    check_manageable(principal, role)
     if len(password) < passwords.MIN_LENGTH:
         raise ValidationFailed(errors={"password": [f"至少 {passwords.MIN_LENGTH} 位 At least 8 characters"]})
     paths = _check_areas(principal, area_codes)
@@ -119,9 +111,9 @@ def get_user(principal: Principal, user_id: str) -> User:
 def update_user(principal: Principal, user_id: str, changes: dict) -> User:
     principal.require("users.write")
     user = get_user(principal, user_id)
-    _check_role(principal, user.role)
+    check_manageable(principal, user.role)
     if "role" in changes:
-        _check_role(principal, changes["role"])
+        check_manageable(principal, changes["role"])
         user.role = changes["role"]
     if "area_codes" in changes:
         user.area_paths = _check_areas(principal, changes["area_codes"])
@@ -144,40 +136,6 @@ def update_user(principal: Principal, user_id: str, changes: dict) -> User:
         {"password": "changed"} if "password" in changes else {}
     )
     audit.record(principal, "user.update", "user", str(user.id), user.area_paths, changes=shown)
-    return user
-
-
-def authenticate(username: str, password: str, *, max_failures: int, lock_seconds: int) -> User:
-    """The user for these credentials; after `max_failures` wrong passwords the account is locked."""
-    user = User.objects(username=username).first()
-    if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
-        raise BadCredentials()
-    stamp = now()
-    if user.locked_until and user.locked_until > stamp:
-        raise AccountLocked(retry_after=int((user.locked_until - stamp).total_seconds()) + 1)
-    if not passwords.verify_password(user.password_hash, password):
-        failures = user.failed_logins + 1
-        lock = stamp + timedelta(seconds=lock_seconds) if failures >= max_failures else None
-        User.objects(id=user.id).update_one(
-            set__failed_logins=0 if lock else failures, set__locked_until=lock
-        )
-        if lock:
-            raise AccountLocked(retry_after=lock_seconds)
-        raise BadCredentials()
-    if not user.active:
-        raise AccountDisabled()
-    if user.failed_logins or user.locked_until:
-        User.objects(id=user.id).update_one(set__failed_logins=0, set__locked_until=None)
-    if passwords.needs_rehash(user.password_hash):
-        User.objects(id=user.id).update_one(set__password_hash=passwords.hash_password(password))
-    return user
-
-
-def user_for_token(user_id: str, token_version: int) -> User | None:
-    user = User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
-    if user is None or user.token_version != token_version:
-        return None
     return user
 
 

@@ -7,46 +7,52 @@ import json
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
-from app.auth.access import current_principal
+from app.auth.current import current_principal
 from app.errors import ValidationFailed
-from app.pagination import PAGE, QuerySetPage
+from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.visits import intake as service
+from app.visits.attachments import attachments_of
 from app.visits.presenter import visit_view, visits_view
 from app.visits.queries import get_visit, visible_visits
-from app.visits.schemas import VisitIn, VisitOut, VisitQuery
-from app.visits.upload import receive
+from app.visits.schemas import VisitIn, VisitOut, VisitQuery, load_visit
+from app.visits.upload import ReceivedUpload, receive
 
 blp = Blueprint("visits", __name__, description="入户走访 Visits")
 
 
 def _intake() -> service.Intake:
-    ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
-    return service.Intake(
-        store=ext["store"],
-        queue=ext["queue"],
-        forms=ext["forms"],
-        max_bytes=cfg.MAX_UPLOAD_BYTES,
-        max_pixels=cfg.MAX_IMAGE_PIXELS,
-    )
+    return service.Intake.from_extensions(current_app.extensions, current_app.config["DOORSTEP"])
 
 
 def _show(visit) -> dict:
     ext = current_app.extensions
     return visit_view(
         visit,
-        service.attachments_of(visit),
+        attachments_of(visit),
         ext["forms"].get(visit.form_id, visit.form_version),
         ext["store"],
     )
 
 
-def _load_visit(raw) -> dict:
+def _multipart_submission(max_bytes: int) -> tuple[dict, dict[str, ReceivedUpload]]:
+    """The `visit` JSON part and one received upload per slot part."""
+    raw = request.form.get("visit")
+    if not raw:
+        raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
     try:
-        return VisitIn().load(raw)
-    except ValidationError as err:
-        raise ValidationFailed(errors=err.messages) from err
+        data = load_visit(json.loads(raw))
+    except json.JSONDecodeError as err:
+        raise ValidationFailed(errors={"visit": [f"JSON 无效 Invalid JSON: {err}"]}) from err
+    uploads: dict[str, ReceivedUpload] = {}
+    try:
+        for slot, part in request.files.items():
+            uploads[slot] = receive(part.stream, max_bytes=max_bytes)
+    except Exception:
+        for upload in uploads.values():
+            upload.close()
+        raise
+    return data, uploads
 
 
 @blp.route("")
@@ -55,7 +61,7 @@ class VisitsView(MethodView):
     @blp.response(200, VisitOut(many=True))
     @blp.paginate(QuerySetPage, **PAGE)
     def get(self, query):
-        return _ListPage(visible_visits(current_principal(), **query))
+        return RenderedQuery(visible_visits(current_principal(), **query), _render_visits)
 
     @blp.doc(
         requestBody={
@@ -80,41 +86,22 @@ class VisitsView(MethodView):
     @blp.alt_response(409, description="same instance_id, different content")
     def post(self):
         """Create a visit; as multipart, with its attachments in the same request."""
-        intake, principal = _intake(), current_principal()
+        intake = _intake()
         if request.mimetype == "multipart/form-data":
-            raw = request.form.get("visit")
-            if not raw:
-                raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
-            try:
-                data = _load_visit(json.loads(raw))
-            except json.JSONDecodeError as err:
-                raise ValidationFailed(errors={"visit": [f"JSON 无效 Invalid JSON: {err}"]}) from err
+            data, uploads = _multipart_submission(intake.max_bytes)
         else:
-            data = _load_visit(request.get_json(silent=True) or {})
-        data["instance_id"] = str(data["instance_id"])
-        visit, created = service.create_visit(intake, principal, data)
-        for slot, part in request.files.items():
-            upload = receive(part.stream, max_bytes=intake.max_bytes)
-            try:
-                visit, attached = service.attach(intake, principal, str(visit.id), slot, upload)
-            finally:
+            data, uploads = load_visit(request.get_json(silent=True) or {}), {}
+        try:
+            visit, created = service.submit(intake, current_principal(), data, uploads)
+        finally:
+            for upload in uploads.values():
                 upload.close()
-            created = created or attached
         return _show(visit), 201 if created else 200
 
 
-class _ListPage:
-    """Wraps a queryset so the paginator slices the query and the page is rendered with attachments."""
-
-    def __init__(self, query):
-        self.query = query
-
-    def count(self) -> int:
-        return self.query.count()
-
-    def __getitem__(self, item):
-        ext = current_app.extensions
-        return visits_view(list(self.query[item]), ext["forms"], ext["store"])
+def _render_visits(visits: list) -> list[dict]:
+    ext = current_app.extensions
+    return visits_view(visits, ext["forms"], ext["store"])
 
 
 @blp.route("/<visit_id>")

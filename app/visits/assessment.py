@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.forms.assessment import AssessmentUnavailable, assess
+from app.forms.assessment_rules import AssessmentUnavailable, assess
 from app.forms.conditions import resolve
 from app.households.models import Household
 from app.visits.models import Visit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.forms.registry import FormRegistry
 from app.storage import ObjectStore
 from app.visits.models import Attachment, Visit
 
@@ -73,7 +74,7 @@ def visit_view(visit: Visit, attachments: dict[str, Attachment], form, store: Ob
     }
 
 
-def visits_view(visits: list[Visit], forms, store: ObjectStore) -> list[dict]:
+def visits_view(visits: list[Visit], forms: FormRegistry, store: ObjectStore) -> list[dict]:
     """Views for a page of visits, loading all their attachments in one query."""
     by_visit: dict[str, dict[str, Attachment]] = {}
     for attachment in Attachment.objects(visit_id__in=[str(v.id) for v in visits]):

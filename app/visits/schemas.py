@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from marshmallow import Schema, ValidationError, fields, validate
 
-from marshmallow import Schema, fields, validate
-
+from app.clock import CHINA_TZ
+from app.errors import ValidationFailed
 from app.visits.states import STATES
-
-# Phones in the field send local time; a time without an offset is read as China Standard Time.
-CST = timezone(timedelta(hours=8))
 
 
 class LocationIn(Schema):
@@ -23,10 +20,19 @@ class VisitIn(Schema):
     form_id = fields.String(required=True)
     form_version = fields.Integer(required=True, validate=validate.Range(min=1))
     household_id = fields.String(required=True)
-    started_at = fields.AwareDateTime(required=True, default_timezone=CST)
-    ended_at = fields.AwareDateTime(required=True, default_timezone=CST)
+    started_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
+    ended_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
+
+
+def load_visit(raw: object) -> dict:
+    """A visit as phones send it (JSON, or mapped from an OpenRosa instance), checked and typed."""
+    try:
+        data = VisitIn().load(raw)
+    except ValidationError as err:
+        raise ValidationFailed(errors=err.messages) from err
+    return data | {"instance_id": str(data["instance_id"])}
 
 
 class AttachmentOut(Schema):
@@ -79,5 +85,5 @@ class VisitQuery(Schema):
     household_id = fields.String()
     area = fields.String()
     state = fields.String(validate=validate.OneOf(STATES))
-    since = fields.AwareDateTime(default_timezone=CST)
+    since = fields.AwareDateTime(default_timezone=CHINA_TZ)
     cadre_id = fields.String()

@@ -16,8 +16,8 @@ from collections import Counter
 
 from app.audit.models import AuditEvent
 from app.visits.models import Visit
-from scripts.drills.harness import Http, Stack, login, seed_county, stop_on_sigterm, verdict
-from scripts.visit_answers import visit_json
+from devkit.answers import visit_json
+from devkit.stack import Http, Stack, login, seed_county, stop_on_sigterm, verdict
 
 
 def main() -> int:

@@ -36,7 +36,9 @@ from app.visits import intake
 from app.visits.models import Attachment, Visit
 from app.visits.schemas import VisitIn
 from app.visits.upload import receive
-from scripts.drills.harness import (
+from devkit.answers import visit_json
+from devkit.servers import BIN
+from devkit.stack import (
     SLOTS,
     Stack,
     evidence,
@@ -46,8 +48,6 @@ from scripts.drills.harness import (
     stop_process,
     verdict,
 )
-from scripts.services import BIN
-from scripts.visit_answers import visit_json
 
 DONE = ("checked", "has_issues")
 

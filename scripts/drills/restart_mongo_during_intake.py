@@ -26,7 +26,8 @@ from collections import Counter
 from app.audit.models import AuditEvent
 from app.households.models import Household
 from app.visits.models import Attachment, Visit
-from scripts.drills.harness import (
+from devkit.answers import visit_json
+from devkit.stack import (
     SLOTS,
     Http,
     Response,
@@ -38,7 +39,6 @@ from scripts.drills.harness import (
     upload_headers,
     verdict,
 )
-from scripts.visit_answers import visit_json
 
 
 class Phone:

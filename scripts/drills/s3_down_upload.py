@@ -18,7 +18,8 @@ import uuid
 
 from app.audit.models import AuditEvent
 from app.visits.models import Attachment, Visit
-from scripts.drills.harness import (
+from devkit.answers import visit_json
+from devkit.stack import (
     SLOTS,
     Http,
     Stack,
@@ -29,7 +30,6 @@ from scripts.drills.harness import (
     upload_headers,
     verdict,
 )
-from scripts.visit_answers import visit_json
 from workers.runtime import build_worker
 
 

@@ -6,11 +6,11 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.access import signer
-from app.auth.schemas import TokenIn, TokenOut
-from app.users.service import authenticate
+from app.login.access import signer
+from app.login.credentials import authenticate
+from app.login.schemas import TokenIn, TokenOut
 
-blp = Blueprint("auth", __name__, description="登录 Authentication")
+blp = Blueprint("login", __name__, description="登录 Authentication")
 
 
 @blp.route("/token")

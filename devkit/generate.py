@@ -1,8 +1,8 @@
 """A deterministic synthetic county: towns, villages, households with members and locations, users,
 and visits with real JPEG photos (EXIF time and GPS near the household) and PNG signatures.
 
-    python -m scripts.generate --households 2000 --visits 200 --seed 7
-    python -m scripts.generate --demo        # what scripts/run.sh loads: small, with one login per role
+    python -m devkit.generate --households 2000 --visits 200 --seed 7
+    python -m devkit.generate --demo        # what scripts/run.sh loads: small, with one login per role
 
 Visits go through the same intake service as the API (validation, S3, journaled writes, queueing).
 """
@@ -22,14 +22,16 @@ from app.areas.models import Area
 from app.areas.service import build_area
 from app.auth.principal import SYSTEM
 from app.clock import now
+from app.config import Config
+from app.forms.registry import load_registry
 from app.households.idnumbers import check_digit
 from app.households.models import Household
-from app.images.synthetic import make_photo, make_signature
 from app.users.models import User
 from app.users.service import create_user, principal_for
 from app.visits import intake
 from app.visits.upload import receive
-from scripts.visit_answers import sample_answers
+from devkit.answers import sample_answers
+from devkit.imagegen import make_photo, make_signature
 
 PROVINCE, CITY, COUNTY = ("370000000000", "山东省"), ("371500000000", "聊城市"), ("371525000000", "冠县")
 TOWN_NAMES = [
@@ -63,16 +65,15 @@ GIVEN = ["建国", "秀英", "桂兰", "志强", "玉梅", "德胜", "春花", "
 CAUSES = ["因病", "因残", "因学", "缺技术", "缺劳力", "缺资金", "自身发展动力不足"]
 CENTER = (36.484, 115.443)  # 冠县
 DEMO_PASSWORD = "doorstep-demo-1"
-SLOTS = {
-    "photo.front_of_house": "photo",
-    "photo.stove": "photo",
-    "photo.bedroom": "photo",
-    "photo.living_room": "photo",
-    "signature.household_head": "signature",
-    "signature.village_secretary": "signature",
-    "signature.first_secretary": "signature",
-    "signature.township_cadre": "signature",
-}
+
+
+def form_slots(form_id: str = "household_visit") -> dict[str, str]:
+    """The form's photo and signature slots, read from its definition (the one owner of the slot list)."""
+    form = load_registry(Config().FORMS_DIR).get(form_id)
+    return {s.slot: s.kind for s in form.attachment_slots if s.kind in ("photo", "signature")}
+
+
+SLOTS = form_slots()
 
 
 @dataclass

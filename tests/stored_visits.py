@@ -13,10 +13,10 @@ import zlib
 from datetime import UTC, datetime, timedelta
 
 from app.images.inspect import inspect_image
-from app.images.synthetic import make_photo, make_signature
 from app.images.thumbnails import make_thumbnail
 from app.visits.models import Attachment, StateChange, Visit
-from scripts.generate import SLOTS
+from devkit.generate import SLOTS
+from devkit.imagegen import make_photo, make_signature
 
 FORM_ID, FORM_VERSION = "household_visit", 1
 INDICATORS = {

@@ -6,9 +6,9 @@ import base64
 import hashlib
 from datetime import datetime, timedelta
 
-from app.images.synthetic import make_photo, make_signature
-from scripts.generate import SLOTS
-from scripts.visit_answers import VISIT_START, visit_json
+from devkit.answers import VISIT_START, visit_json
+from devkit.generate import SLOTS
+from devkit.imagegen import make_photo, make_signature
 
 PHOTO_SLOTS = [s for s, k in SLOTS.items() if k == "photo"]
 SIGNATURE_SLOTS = [s for s, k in SLOTS.items() if k == "signature"]

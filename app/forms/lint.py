@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.forms.assessment import INCOME_RULE
+from app.forms.assessment_rules import INCOME_RULE
 
 Problem = tuple[str, str]
 

@@ -1,22 +1,15 @@
-"""Tables as downloads: CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX."""
+"""Tables written as CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX."""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
-from urllib.parse import quote
 
-from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 # Rates are stored as percentages (66.7); the cell shows "66.7%" and keeps the number the JSON has.
 NUMBER_FORMATS = {"percent": '0.0"%"', "count": "0"}
 
@@ -63,21 +56,3 @@ def xlsx_bytes(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def content_disposition(filename: str, ascii_fallback: str, disposition: str = "attachment") -> str:
-    """An ASCII name for old clients and the real (Chinese) one per RFC 5987/6266."""
-    plain = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_fallback)
-    return f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def download(data: bytes, fmt: str, filename: str, ascii_fallback: str) -> Response:
-    return Response(
-        data,
-        mimetype=MIMETYPES[fmt].split(";")[0],
-        headers={
-            "Content-Type": MIMETYPES[fmt],
-            "Content-Disposition": content_disposition(f"{filename}.{fmt}", f"{ascii_fallback}.{fmt}"),
-            "Cache-Control": "no-store",
-        },
-    )

@@ -10,13 +10,13 @@ from __future__ import annotations
 import io
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageOps
 from PIL.TiffImagePlugin import IFDRational
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+from app.clock import CHINA_TZ
 
 _Color = tuple[int, int, int]
 _Point = tuple[float, float]

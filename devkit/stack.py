@@ -36,12 +36,12 @@ from flask import Flask
 
 from app import create_app, db
 from app.config import Config
-from app.images.synthetic import make_photo, make_signature
-from app.models import ALL_DOCUMENTS
+from app.documents import ALL_DOCUMENTS
 from app.visits.models import Attachment, Visit
-from scripts.generate import DEMO_PASSWORD, SLOTS, build_areas, build_households, build_users
-from scripts.services import BIN, EmbeddedServices, free_port
-from scripts.visit_answers import VISIT_START
+from devkit.answers import VISIT_START
+from devkit.generate import DEMO_PASSWORD, SLOTS, build_areas, build_households, build_users
+from devkit.imagegen import make_photo, make_signature
+from devkit.servers import BIN, EmbeddedServices, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = DEMO_PASSWORD  # every seeded user has it
