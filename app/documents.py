@@ -7,7 +7,7 @@ from app.login.models import AppToken
 from app.rectification.models import RectificationItem
 from app.samples.models import Sample
 from app.users.models import User
-from app.visits.models import Attachment, Visit
+from app.visits.models import Attachment, EvidencePrint, Visit
 
 ALL_DOCUMENTS: list = [
     Area,
@@ -18,5 +18,6 @@ ALL_DOCUMENTS: list = [
     Sample,
     Visit,
     Attachment,
+    EvidencePrint,
     AppToken,
 ]

@@ -16,7 +16,7 @@ from datetime import datetime
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
-from app.images.synthetic import _photo_exif
+from devkit.imagegen import _photo_exif
 
 Attack = Callable[[Image.Image, random.Random], Image.Image]
 
@@ -89,7 +89,9 @@ def revisit(img: Image.Image, rng: random.Random) -> Image.Image:
     cw, ch = w * zoom, h * zoom
     x, y = rng.uniform(0, w - cw), rng.uniform(0, h - ch)
     shot = img.rotate(rng.uniform(-2, 2), resample=Image.Resampling.BICUBIC)
-    shot = shot.crop((round(x), round(y), round(x + cw), round(y + ch))).resize((w, h), Image.Resampling.LANCZOS)
+    shot = shot.crop((round(x), round(y), round(x + cw), round(y + ch))).resize(
+        (w, h), Image.Resampling.LANCZOS
+    )
     shot = ImageEnhance.Brightness(shot).enhance(rng.uniform(0.75, 1.25))
     noise = np.random.default_rng(rng.getrandbits(32)).normal(0, 6, (h, w, 3))
     return Image.fromarray(np.clip(np.asarray(shot, np.float32) + noise, 0, 255).astype(np.uint8))

@@ -49,7 +49,9 @@ def agreement(a: bytes, b: bytes) -> tuple[int, int, float, float]:
     pb, db = unpack_features(b)
     if len(da) < 3 or len(db) < 3:
         return 0, 0, 0.0, 1.0
-    good = [m[0] for m in _MATCHER.knnMatch(da, db, k=2) if len(m) == 2 and m[0].distance < RATIO * m[1].distance]
+    good = [
+        m[0] for m in _MATCHER.knnMatch(da, db, k=2) if len(m) == 2 and m[0].distance < RATIO * m[1].distance
+    ]
     if len(good) < 4:
         return 0, len(good), 0.0, 1.0
     src = np.float32([pa[m.queryIdx] for m in good])
@@ -69,7 +71,7 @@ def verify(query: bytes, query_mirrored: bytes, stored: bytes) -> Verified | Non
     best = None
     for mirrored, features in ((False, query), (True, query_mirrored)):
         inliers, matches, angle, scale = agreement(features, stored)
-        if inliers >= MIN_INLIERS and inliers >= MIN_INLIER_SHARE * matches:
-            if best is None or inliers > best.inliers:
-                best = Verified(inliers, matches, mirrored, angle, scale)
+        strong = inliers >= MIN_INLIERS and inliers >= MIN_INLIER_SHARE * matches
+        if strong and (best is None or inliers > best.inliers):
+            best = Verified(inliers, matches, mirrored, angle, scale)
     return best

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mongoengine import (
+    BinaryField,
     DateTimeField,
     DictField,
     Document,
@@ -11,6 +12,7 @@ from mongoengine import (
     FloatField,
     IntField,
     ListField,
+    LongField,
     QuerySet,
     StringField,
 )
@@ -77,7 +79,7 @@ class Visit(Document):
             ("area_path", "-created_at"),
             ("household_id", "-created_at"),
             ("state", "queued_at"),
-            "cadre_id",
+            ("cadre_id", "started_at"),
         ],
     }
 
@@ -100,6 +102,7 @@ class Attachment(Document):
     exif = DictField()
     phash = StringField()
     phash_bands = ListField(StringField())
+    match_keys = ListField(LongField())  # robust-search index keys (app/images/fingerprint.py), image job
     uploaded_by = StringField()
     uploaded_at = DateTimeField(required=True)
 
@@ -109,6 +112,20 @@ class Attachment(Document):
             {"fields": ("visit_id", "slot"), "unique": True},
             "sha256",
             "phash_bands",
+            "match_keys",
             "household_id",
         ],
     }
+
+
+class EvidencePrint(Document):
+    """What verifying a photo or signature match needs, kept apart so attachment reads stay small:
+    packed features (as is and mirrored) and the keys to probe when searching for this one's source."""
+
+    attachment_id = StringField(primary_key=True)
+    kind = StringField(required=True)
+    features = BinaryField()
+    mirrored_features = BinaryField()
+    probes = ListField(LongField())
+
+    meta = {"collection": "evidence_prints"}
