@@ -1,4 +1,4 @@
-"""The evidence policy: thresholds from the environment, per-form rules from forms/policies/evidence.yaml.
+"""The evidence policy: thresholds from the environment, per-form rules from forms/evidence_policy.yaml.
 
 The file sits beside the forms but outside any published version, so changing a rule never touches a
 locked form. It is validated against policy_schema.json when loaded; a bad file stops the worker.
@@ -18,7 +18,7 @@ import yaml
 
 from app.images.hashing import NEAR_DUPLICATE_DISTANCE
 
-POLICY_FILE = Path("policies") / "evidence.yaml"
+POLICY_FILE = "evidence_policy.yaml"
 _SCHEMA = json.loads((Path(__file__).with_name("policy_schema.json")).read_text())
 
 
