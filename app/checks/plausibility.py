@@ -45,7 +45,8 @@ def location_accuracy(visit: Visit, policy: CheckPolicy) -> list[Check]:
 
 
 def overlapping_visits(visit: Visit) -> list[Check]:
-    """Another visit by the same cadre whose time span overlaps this one's."""
+    """Another visit by the same cadre whose time span overlaps this one's at a household 1 km or more
+    away (or at an unknown place): neighbouring households of one compound may be visited together."""
     others = (
         Visit.objects(
             cadre_id=visit.cadre_id,
@@ -55,10 +56,13 @@ def overlapping_visits(visit: Visit) -> list[Check]:
         )
         .only(*_FIELDS)
         .order_by("started_at")
-        .limit(5)
+        .limit(20)
     )
     results = []
     for other in others:
+        metres = _apart(visit, other)
+        if metres is not None and metres < MIN_TRAVEL_M:
+            continue
         overlap = (
             min(visit.ended_at, other.ended_at) - max(visit.started_at, other.started_at)
         ).total_seconds()
@@ -69,7 +73,11 @@ def overlapping_visits(visit: Visit) -> list[Check]:
                 ERROR,
                 f"同一干部另一次走访时间重叠 {overlap / 60:.0f} 分钟 Overlaps visit {other.id} "
                 f"(household {other.household_id}) by {overlap / 60:.0f} min",
-                data={**_other(other), "overlap_minutes": round(overlap / 60, 1)},
+                data={
+                    **_other(other),
+                    "overlap_minutes": round(overlap / 60, 1),
+                    "distance_km": None if metres is None else round(metres / 1000, 2),
+                },
             )
         )
     return results or [Check("visit_overlap", True, INFO, "与本人其他走访无时间重叠 No overlapping visit")]
@@ -87,10 +95,8 @@ def travel_speed(visit: Visit, policy: CheckPolicy) -> list[Check]:
         (before, before and visit.started_at - before.ended_at),
         (after, after and after.started_at - visit.ended_at),
     ):
-        if other is None or other.lat is None or other.lon is None:
-            continue
-        metres = distance_m(visit.lat, visit.lon, other.lat, other.lon)
-        if metres < MIN_TRAVEL_M:
+        metres = None if other is None else _apart(visit, other)
+        if metres is None or metres < MIN_TRAVEL_M:
             continue
         hours = max(gap.total_seconds(), 1) / 3600
         kmh = metres / 1000 / hours
@@ -115,6 +121,12 @@ def travel_speed(visit: Visit, policy: CheckPolicy) -> list[Check]:
     return results or [
         Check("travel_speed", True, INFO, "与相邻走访的行程合理 Travel between visits plausible")
     ]
+
+
+def _apart(a: Visit, b: Visit) -> float | None:
+    if None in (a.lat, a.lon, b.lat, b.lon):
+        return None
+    return distance_m(a.lat, a.lon, b.lat, b.lon)
 
 
 def _other(other: Visit) -> dict:
