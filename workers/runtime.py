@@ -11,6 +11,7 @@ from rq import SimpleWorker, Worker
 from app.checks.policy import CheckPolicy, load_policy
 from app.forms.registry import FormRegistry
 from app.queue import JobQueue
+from app.review.chains import Chain
 from app.storage import ObjectStore
 
 
@@ -20,6 +21,7 @@ class Services:
     queue: JobQueue
     forms: FormRegistry
     check_policy: CheckPolicy
+    review_chain: Chain  # the default chain, for areas that have none of their own
 
 
 def services() -> Services:
@@ -30,7 +32,13 @@ def services() -> Services:
         max_distance_m=cfg.CHECK_MAX_DISTANCE_M,
     )
     policy = load_policy(cfg.FORMS_DIR, base)
-    return Services(store=ext["store"], queue=ext["queue"], forms=ext["forms"], check_policy=policy)
+    return Services(
+        store=ext["store"],
+        queue=ext["queue"],
+        forms=ext["forms"],
+        check_policy=policy,
+        review_chain=ext["review_chain"],
+    )
 
 
 class AppContextMixin:

@@ -6,7 +6,19 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.areas.schemas import AREA_CODE
 from app.households.idnumbers import PHONE_RE, is_valid_id
-from app.households.models import CATEGORIES, STATUSES
+from app.households.models import CATEGORIES, NEEDS, POVERTY_STATUSES, STATUSES
+
+# the poverty statuses a household may be registered with; the others are reached through decisions
+INITIAL_POVERTY = (
+    "poor",
+    "lifted_supported",
+    "lifted_unsupported",
+    "unstable",
+    "marginal",
+    "sudden_hardship",
+    "relapsed",
+    "ordinary",
+)
 
 
 class MemberOut(Schema):
@@ -35,7 +47,14 @@ class HouseholdOut(Schema):
     helper_id = fields.String()
     helper_name = fields.String()
     members = fields.List(fields.Nested(MemberOut))
-    status = fields.String()
+    status = fields.String(metadata={"description": "verification status (follows the household's visits)"})
+    poverty_status = fields.String(metadata={"description": "贫困状态: " + ", ".join(POVERTY_STATUSES)})
+    poverty_label = fields.Function(lambda h: POVERTY_STATUSES.get(h.get("poverty_status")))
+    poverty_changed_at = fields.DateTime(allow_none=True)
+    needs = fields.List(fields.String(), metadata={"description": "四个必到 categories: " + ", ".join(NEEDS)})
+    satisfaction = fields.Dict(
+        metadata={"description": "the latest satisfaction answer: answer, visit_id, at"}
+    )
     latest_assessment = fields.Dict()
     latest_visit_id = fields.String()
     verified_visit_id = fields.String()
@@ -81,10 +100,17 @@ class HouseholdIn(HouseholdPatch):
     number = fields.String(required=True, validate=validate.Length(min=1, max=40))
     village_code = fields.String(required=True, validate=AREA_CODE)
     head_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    poverty_status = fields.String(
+        validate=validate.OneOf(INITIAL_POVERTY),
+        metadata={
+            "description": "the status it is registered with (default poor); later changes are decisions"
+        },
+    )
 
 
 class HouseholdQuery(Schema):
     area = fields.String(validate=AREA_CODE)
     status = fields.String(validate=validate.OneOf(STATUSES))
+    poverty_status = fields.String(validate=validate.OneOf(list(POVERTY_STATUSES)))
     q = fields.String(metadata={"description": "户编号, 身份证号 or the start of the head's name"})
     helper_id = fields.String()

@@ -6,8 +6,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.login.access import signer
-from app.login.credentials import authenticate
+from app.login.access import log_in
 from app.login.schemas import TokenIn, TokenOut
 
 blp = Blueprint("login", __name__, description="登录 Authentication")
@@ -19,17 +18,10 @@ class TokenView(MethodView):
     @blp.arguments(TokenIn)
     @blp.response(200, TokenOut)
     def post(self, credentials):
-        cfg = current_app.config["DOORSTEP"]
-        user = authenticate(
-            credentials["username"],
-            credentials["password"],
-            max_failures=cfg.LOGIN_MAX_FAILURES,
-            lock_seconds=cfg.LOGIN_LOCK_SECONDS,
-        )
-        token = signer().issue(str(user.id), user.token_version)
+        user, token = log_in(credentials["username"], credentials["password"], channel="api")
         return {
             "access_token": token,
             "token_type": "Bearer",
-            "expires_in": cfg.TOKEN_TTL_SECONDS,
+            "expires_in": current_app.config["DOORSTEP"].TOKEN_TTL_SECONDS,
             "user": user,
         }
