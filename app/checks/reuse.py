@@ -62,7 +62,9 @@ def save_print(attachment: Attachment, fingerprint: PhotoPrint) -> None:
     )
 
 
-def find_reuse(attachment: Attachment, *, exclude_household: bool) -> Reuse | None:
+def find_reuse(
+    attachment: Attachment, *, exclude_household: bool, exclude_visits: tuple[str, ...] = ()
+) -> Reuse | None:
     """The best verified match of this attachment among other visits' attachments of its kind."""
     mine = EvidencePrint.objects(attachment_id=str(attachment.id)).first()
     if mine is None or not mine.probes:
@@ -70,7 +72,7 @@ def find_reuse(attachment: Attachment, *, exclude_household: bool) -> Reuse | No
     query = {
         "match_keys": {"$in": list(mine.probes)},
         "kind": attachment.kind,
-        "visit_id": {"$ne": attachment.visit_id},
+        "visit_id": {"$nin": [attachment.visit_id, *exclude_visits]},
     }
     if exclude_household:
         query["household_id"] = {"$ne": attachment.household_id}
@@ -107,19 +109,26 @@ def _strength(numbers: dict) -> float:
 
 
 def reuse_checks(
-    visit_id: str, items: list[Attachment], *, code: str, exclude_household: bool
+    visit_id: str,
+    items: list[Attachment],
+    *,
+    code: str,
+    exclude_household: bool,
+    exclude_visits: tuple[str, ...] = (),
 ) -> list[Check]:
-    """One result per attachment: the identical file elsewhere, a verified disguised copy, or neither."""
+    """One result per attachment: the identical file elsewhere, a verified disguised copy, or neither.
+    `exclude_visits`: the visit's own corrections (a revision may resend the same signatures)."""
     results = []
     for item in items:
-        others = Attachment.objects(visit_id__ne=visit_id, kind=item.kind, sha256=item.sha256)
+        skip = [visit_id, *exclude_visits]
+        others = Attachment.objects(visit_id__nin=skip, kind=item.kind, sha256=item.sha256)
         if exclude_household:
             others = others.filter(household_id__ne=item.household_id)
         exact = others.only("visit_id", "household_id", "slot").as_pymongo().first()
         if exact is not None:
             match = Reuse(exact, {"identical": True}, 0)
         else:
-            match = find_reuse(item, exclude_household=exclude_household)
+            match = find_reuse(item, exclude_household=exclude_household, exclude_visits=exclude_visits)
         if match is None:
             results.append(Check(code, True, INFO, "未发现重复使用 Not found elsewhere", slot=item.slot))
             continue

@@ -19,6 +19,7 @@ from app.errors import ValidationFailed
 from app.forms.answers import validate_answers
 from app.households.models import Household
 from app.visits.models import Attachment, Visit
+from app.visits.revisions import revision_chain
 
 
 def answers_valid(form, visit: Visit) -> list[Check]:
@@ -45,6 +46,7 @@ def run_checks(
     signatures = sorted((a for a in attachments.values() if a.kind == "signature"), key=lambda a: a.slot)
     home = (household.lat, household.lon) if household.lat is not None and household.lon is not None else None
     visit_id = str(visit.id)
+    corrections = tuple(str(v.id) for v in revision_chain(visit)) if visit.revises or visit.revised_by else ()
     return [
         *answers_valid(form, visit),
         *evidence_complete(visit, attachments),
@@ -60,7 +62,9 @@ def run_checks(
         *reuse_checks(visit_id, photos, code="photo_reuse", exclude_household=True),
         *duplicates_within(signatures, "signature_distinct", policy, "签名"),
         # one person's genuine signatures differ stroke by stroke; only a copy of one image is flagged
-        *reuse_checks(visit_id, signatures, code="signature_reuse", exclude_household=False),
+        *reuse_checks(
+            visit_id, signatures, code="signature_reuse", exclude_household=False, exclude_visits=corrections
+        ),
     ]
 
 
