@@ -5,7 +5,22 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
+from app.campaigns.models import PHASES
+from app.rectification.deadlines import is_overdue, today
 from app.rectification.models import SOURCES, STATUSES
+
+FORMATS = ("json", "csv", "xlsx")
+
+
+class EvidenceOut(Schema):
+    kind = fields.String(metadata={"description": "visit (复查走访) or photo (材料照片)"})
+    visit_id = fields.String(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    content_type = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    added_by = fields.String()
+    added_at = fields.DateTime()
 
 
 class RectificationOut(Schema):
@@ -15,6 +30,10 @@ class RectificationOut(Schema):
     household_id = fields.String()
     household_number = fields.String()
     visit_id = fields.String(allow_none=True)
+    campaign_id = fields.String(allow_none=True)
+    phase = fields.String(
+        allow_none=True, metadata={"description": "self_check, mutual_check or rectification"}
+    )
     source = fields.String()
     code = fields.String(allow_none=True)
     problem = fields.String()
@@ -22,6 +41,11 @@ class RectificationOut(Schema):
     responsible = fields.String(allow_none=True)
     measure = fields.String(allow_none=True)
     deadline = fields.Date(allow_none=True)
+    overdue = fields.Function(
+        lambda i: is_overdue(i.deadline, i.status, today()),
+        metadata={"description": "open and past its deadline (China date)"},
+    )
+    evidence = fields.List(fields.Nested(EvidenceOut))
     status = fields.String()
     close_note = fields.String(allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
@@ -37,6 +61,24 @@ class RectificationQuery(Schema):
     source = fields.String(validate=validate.OneOf(SOURCES))
     household_id = fields.String()
     visit_id = fields.String()
+    campaign_id = fields.String()
+    phase = fields.String(validate=validate.OneOf(PHASES))
+    responsible_id = fields.String(metadata={"description": "`me`: items you are responsible for"})
+    overdue = fields.Boolean(metadata={"description": "true: only open items past their deadline"})
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "csv or xlsx: the whole ledger (filters apply) with Chinese headers"},
+    )
+
+
+class VisitEvidenceIn(Schema):
+    visit_id = fields.String(required=True, metadata={"description": "a submitted visit of the household"})
+    note = fields.String(validate=validate.Length(max=500))
+
+
+class PhotoEvidenceQuery(Schema):
+    note = fields.String(validate=validate.Length(max=500))
 
 
 _RESPONSIBLE = {"description": "负责人: user id or username inside your areas"}
@@ -48,7 +90,9 @@ class RectificationIn(Schema):
     visit_id = fields.String(load_default=None)
     problem = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     measure = fields.String(validate=validate.Length(max=2000))
-    deadline = fields.Date()
+    deadline = fields.Date(
+        metadata={"description": "default: the campaign's rectification end, else two months (configurable)"}
+    )
     responsible = fields.String(metadata=_RESPONSIBLE)
     responsible_name = fields.String(validate=validate.Length(min=1, max=50), metadata=_RESPONSIBLE_NAME)
 

@@ -1,12 +1,20 @@
-"""Tables written as CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX."""
+"""Tables written as CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX.
+
+`csv_bytes` and `xlsx_bytes` build small tables in memory; `csv_chunks` and `StreamingWorkbook` write
+tables of any length with flat memory (exports): CSV as chunks to send as they come, XLSX through
+openpyxl's write-only mode, several sheets filled in one pass. Every cell they write goes through
+`cell_value`.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -56,3 +64,77 @@ def xlsx_bytes(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def cell_value(value: Any) -> Any:
+    """What a streamed cell holds: text and numbers as given, nothing for None."""
+    return value
+
+
+def csv_chunks(
+    headers: Sequence[str], rows: Iterable[Sequence], rows_per_chunk: int = 200
+) -> Iterator[bytes]:
+    """CSV (UTF-8 with BOM) in chunks of `rows_per_chunk` rows, produced as the rows come."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    pending = 0
+    first = True
+    for row in rows:
+        writer.writerow(["" if v is None else cell_value(v) for v in row])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield out.getvalue().encode("utf-8-sig" if first else "utf-8")
+            out.seek(0)
+            out.truncate()
+            pending, first = 0, False
+    yield out.getvalue().encode("utf-8-sig" if first else "utf-8")
+
+
+class StreamingSheet:
+    """One sheet of a StreamingWorkbook: append rows, they go to disk (openpyxl write-only mode)."""
+
+    def __init__(self, workbook: Workbook, title: str, headers: Sequence[str], kinds: Sequence[str] | None):
+        self.sheet = workbook.create_sheet(title[:31])
+        for index, header in enumerate(headers, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = max(10, 2 * len(header) + 2)
+        self.sheet.freeze_panes = "A2"
+        bold = []
+        for header in headers:
+            cell = WriteOnlyCell(self.sheet, value=header)
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        self.sheet.append(bold)
+        self.formats = [NUMBER_FORMATS.get(k) for k in kinds] if kinds else []
+        self.rows = 0
+
+    def append(self, row: Sequence) -> None:
+        values = [cell_value(v) for v in row]
+        for index, fmt in enumerate(self.formats):
+            if fmt and index < len(values) and isinstance(values[index], int | float):
+                cell = WriteOnlyCell(self.sheet, value=values[index])
+                cell.number_format = fmt
+                values[index] = cell
+        self.sheet.append(values)
+        self.rows += 1
+
+
+class StreamingWorkbook:
+    """An XLSX written with flat memory: sheets are created up front and filled in one pass."""
+
+    def __init__(self) -> None:
+        self.workbook = Workbook(write_only=True)
+
+    def sheet(self, title: str, headers: Sequence[str], kinds: Sequence[str] | None = None) -> StreamingSheet:
+        return StreamingSheet(self.workbook, title, headers, kinds)
+
+    def notes(self, notes: Sequence[tuple[str, str]]) -> None:
+        """A sheet 说明: what the table is, who made it, definitions (label, text)."""
+        about = self.workbook.create_sheet("说明")
+        about.column_dimensions["A"].width = 20
+        about.column_dimensions["B"].width = 100
+        for label, text in notes:
+            about.append([cell_value(label), cell_value(text)])
+
+    def save(self, target: BinaryIO | str) -> None:
+        self.workbook.save(target)
