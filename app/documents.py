@@ -12,7 +12,7 @@ from app.review.models import RecheckDraw, ReviewChain
 from app.samples.models import Sample
 from app.tallies.models import AreaCounter, TallyOp
 from app.users.models import User
-from app.visits.models import Attachment, Visit
+from app.visits.models import Attachment, EvidencePrint, Visit
 
 ALL_DOCUMENTS: list = [
     Area,
@@ -29,6 +29,7 @@ ALL_DOCUMENTS: list = [
     Attachment,
     AreaCounter,
     TallyOp,
+    EvidencePrint,
     AppToken,
     Campaign,
     Assignment,
