@@ -23,6 +23,9 @@ from app.documents import ALL_DOCUMENTS
 from app.errors import DoorstepError
 from app.forms.cli import check_forms_command, publish_form_command
 from app.households.importer import import_households
+from app.reports.counted import KINDS
+from app.tallies.reconcile import reconcile
+from app.tallies.sweep import sweep_tallies
 from app.upgrade.steps import migrate
 from app.users.service import create_user
 from app.visits.handoff import sweep
@@ -111,11 +114,13 @@ def migrate_command() -> None:
 @click.option("--every", type=int, default=0, help="repeat every N seconds (0: once)")
 @with_appcontext
 def sweep_command(every: int) -> None:
-    """Re-queue visits submitted but never queued (Redis was down) or stuck in `submitted`."""
+    """Re-queue visits submitted but never queued (Redis was down) or stuck in `submitted`; bring the
+    report counters up to date with whatever changed since the last sweep."""
     cfg = current_app.config["DOORSTEP"]
     while True:
         try:
             result = sweep(current_app.extensions["queue"], timedelta(minutes=cfg.SWEEP_STALE_MINUTES))
+            result |= {f"counted_{kind}": n for kind, n in sweep_tallies(KINDS).items()}
             if any(result.values()) or not every:
                 click.echo(f"swept: {result}")
         except (PyMongoError, RedisError) as err:
@@ -125,6 +130,21 @@ def sweep_command(every: int) -> None:
         if not every:
             return
         time.sleep(every)
+
+
+@cli_group.command("reconcile")
+@click.option("--fix", is_flag=True, help="rewrite the counters (and documents' tallies) to the recount")
+@with_appcontext
+def reconcile_command(fix: bool) -> None:
+    """Recount the report counters from the documents and report any drift (run when writes are quiet)."""
+    result = reconcile(KINDS, fix=fix)
+    for area, diff in sorted(result["drift"].items()):
+        shown = ", ".join(f"{key} {have}→{want}" for key, (have, want) in sorted(diff.items()))
+        click.echo(f"drift in {area}: {shown}")
+    verb = "fixed" if fix else "found"
+    click.echo(f"{result['areas']} areas recounted; drift {verb} in {result['drifted']}")
+    if result["drifted"] and not fix:
+        raise SystemExit(2)
 
 
 @cli_group.command("failed-jobs")

@@ -39,6 +39,8 @@ class Config:
     # proxy that sets X-Forwarded-Proto), "true" always, "false" never
     SESSION_COOKIE_SECURE: str = field(default_factory=lambda: _env("SESSION_COOKIE_SECURE", "auto"))
     LOGIN_MAX_FAILURES: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
+    # how long an API process trusts a user it read (revocation, role and area changes wait this long)
+    USER_CACHE_SECONDS: float = field(default_factory=lambda: float(_env("USER_CACHE_SECONDS", "60")))
     LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
     PASSWORD_HASH_PROFILE: str = field(default_factory=lambda: _env("PASSWORD_HASH_PROFILE", "standard"))
     CHECK_TIME_TOLERANCE_MINUTES: int = field(

@@ -10,6 +10,7 @@ from app.login.models import AppToken
 from app.rectification.models import RectificationItem
 from app.review.models import RecheckDraw, ReviewChain
 from app.samples.models import Sample
+from app.tallies.models import AreaCounter, TallyOp
 from app.users.models import User
 from app.visits.models import Attachment, EvidencePrint, Visit
 
@@ -26,6 +27,8 @@ ALL_DOCUMENTS: list = [
     RecheckDraw,
     Visit,
     Attachment,
+    AreaCounter,
+    TallyOp,
     EvidencePrint,
     AppToken,
     Campaign,

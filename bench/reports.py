@@ -1,16 +1,17 @@
-"""Verification report latency as a county grows: 1k, 10k, 100k households with their visits.
+"""Verification report latency as a county grows: 10k, 100k, 1M households with their visits.
 
-    .venv/bin/python -m bench.reports
+    .venv/bin/python -m bench.reports                      # 10k, 100k, 1M (about ten minutes)
     .venv/bin/python -m bench.reports --sizes 1000,10000 --runs 5
 
 Households (with members, a helper, a latest assessment for the visited ones), one visit per visited
-household (states spread over the review pipeline, with answers and checks) and a few rectification items
-are inserted directly with insert_many into one county of 10 towns x 10 villages. Each size times
-GET /api/v1/reports/verification?area=<county> as the county supervisor (in-process through the Flask
-test client: routing, auth, the four aggregations, serialisation; no HTTP server), the median of several
-runs, against a bare `$match + $group` count over the same households. Households also carry a poverty
-status and a satisfaction answer, and ~0.3 lifecycle events each this year, so the breakdown times the
-lifecycle's two aggregations (app/reports/lifecycle.py) beside the verification report's four.
+household (states spread over the review pipeline) and a few rectification items are inserted in bulk into
+one county of 10 towns x 10 villages, their tallies claimed in the insert and added to the area counters
+as a household import does. Each size times GET /api/v1/reports/verification?area=<county> as the county
+supervisor (in-process through the Flask test client: routing, auth, reading the counters, serialisation;
+no HTTP server), the median of several runs, against a bare `$match + $group` count over the same
+households, and (up to --recount-max) against the previous report: the aggregation pipelines' recount.
+Households also carry a poverty status and a satisfaction answer, and ~0.3 lifecycle events each this
+year. Every size checks that the counters equal that recount.
 """
 
 from __future__ import annotations
@@ -26,17 +27,18 @@ from bson import ObjectId
 
 from app.areas.service import build_area
 from app.households.models import Household, PovertyEvent
+from app.households.tally import HOUSEHOLDS, POVERTY_EVENTS
 from app.rectification.models import RectificationItem
-from app.reports import lifecycle
+from app.rectification.tally import ITEMS
+from app.reports import lifecycle, verification
+from app.tallies.settle import finish, new_op, stamp_new
 from app.visits.models import Visit
+from app.visits.tally import VISITS
 from bench.common import write_results
 from devkit.answers import sample_answers
 from devkit.stack import PASSWORD, Stack, seed_county, stop_on_sigterm
 
-try:  # the reports module is being written alongside: fall back to a named stand-in if it is not there
-    from app.reports import verification
-except ImportError:  # pragma: no cover - only while app.reports is unfinished
-    verification = None
+BATCH = 1000
 
 INDICATORS = (
     "food_clothing",
@@ -106,9 +108,10 @@ def _assessment(rng: random.Random) -> dict:
 
 
 def insert_county(
-    villages: list[str], start: int, count: int, rng: random.Random, visited_share: float
+    villages: list[str], start: int, count: int, rng: random.Random, visited_share: float, slim: bool = False
 ) -> dict:
-    """Insert households `start`..`start+count` spread over the villages, their visits and problems."""
+    """Insert households `start`..`start+count` spread over the villages, their visits and problems.
+    `slim`: without members and answers (what the report counts is the same; inserts are faster)."""
     stamp = datetime.now(UTC)
     households, visits, problems, events = [], [], [], []
     members = [_Member(), _Member()]
@@ -184,7 +187,7 @@ def insert_county(
                     "lat": household["lat"],
                     "lon": household["lon"],
                     "accuracy_m": 10.0,
-                    "answers": sample_answers(type("H", (), {"members": members})(), rng),
+                    "answers": {} if slim else sample_answers(type("H", (), {"members": members})(), rng),
                     "state": state,
                     "expected_slots": [f"photo.{p}" for p in "abcd"] + [f"signature.{p}" for p in "abcd"],
                     "checks": [] if state == "submitted" else CHECKS,
@@ -228,16 +231,21 @@ def insert_county(
                     "year": stamp.year,
                 }
             )
+        if slim:
+            household["members"] = []
         households.append(household)
     began = time.perf_counter()
-    for collection, docs in (
-        (Household._get_collection(), households),
-        (PovertyEvent._get_collection(), events),
-        (Visit._get_collection(), visits),
-        (RectificationItem._get_collection(), problems),
+    for kind, collection, docs in (
+        (HOUSEHOLDS, Household._get_collection(), households),
+        (POVERTY_EVENTS, PovertyEvent._get_collection(), events),
+        (VISITS, Visit._get_collection(), visits),
+        (ITEMS, RectificationItem._get_collection(), problems),
     ):
-        for i in range(0, len(docs), 5000):
-            collection.insert_many(docs[i : i + 5000], ordered=False)
+        for i in range(0, len(docs), BATCH):
+            op = new_op(kind)
+            batch = [stamp_new(kind, d, op) for d in docs[i : i + BATCH]]
+            collection.insert_many(batch, ordered=False)
+            finish(kind, op, batch)
     return {"seconds": time.perf_counter() - began, "visits": len(visits), "problems": len(problems)}
 
 
@@ -248,16 +256,6 @@ def bare_count(code: str) -> int:
         )
     )
     return rows[0]["n"] if rows else 0
-
-
-def stand_in_report(code: str, depth: int) -> list:
-    """Used only if app.reports is not importable: households per child area, counted in the database."""
-    child = {"$ifNull": [{"$arrayElemAt": ["$area_path", depth]}, ""]}
-    return list(
-        Household._get_collection().aggregate(
-            [{"$match": {"area_path": code}}, {"$group": {"_id": child, "households": {"$sum": 1}}}]
-        )
-    )
 
 
 def timed_report(fn, runs: int) -> tuple[float, list[float], dict]:
@@ -282,12 +280,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="1000,10000,100000", help="households, cumulative")
-    parser.add_argument("--runs", default="5,5,2", help="timed runs per size (one number, or one per size)")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="households, cumulative")
+    parser.add_argument("--runs", default="5,5,5", help="timed runs per size (one number, or one per size)")
+    parser.add_argument(
+        "--recount-max",
+        type=int,
+        default=100000,
+        help="time the pipelines' recount up to this many households",
+    )
     parser.add_argument(
         "--breakdown-max", type=int, default=10000, help="time each pipeline alone up to this many households"
     )
     parser.add_argument("--visited", type=float, default=0.8, help="share of households with a visit")
+    parser.add_argument(
+        "--slim-after", type=int, default=100000, help="households past this many have no members or answers"
+    )
     args = parser.parse_args()
     stop_on_sigterm()
     sizes = [int(x) for x in args.sizes.split(",") if x]
@@ -302,16 +309,9 @@ def main() -> int:
         supervisor = county.logins["supervisor"].username
         token = client.post("/api/v1/auth/token", json={"username": supervisor, "password": PASSWORD}).json
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        what = (
-            "GET /api/v1/reports/verification"
-            if verification
-            else "STAND-IN aggregation (app.reports missing)"
-        )
+        what = "GET /api/v1/reports/verification (area counters)"
 
         def report():
-            if verification is None:
-                with stack.app.app_context():
-                    return stand_in_report(code, 3)
             resp = client.get(f"/api/v1/reports/verification?area={code}", headers=headers)
             if resp.status_code != 200:
                 raise RuntimeError(f"report {resp.status_code}: {resp.json}")
@@ -322,18 +322,29 @@ def main() -> int:
             with stack.app.app_context():
                 if size > stored:
                     print(f"inserting {size - stored} households with visits ...", flush=True)
-                    inserted = insert_county(county.villages, stored, size - stored, rng, args.visited)
+                    slim = stored >= args.slim_after
+                    inserted = insert_county(county.villages, stored, size - stored, rng, args.visited, slim)
                     visits += inserted["visits"]
                     stored = size
                     print(f"  {inserted['seconds']:.1f}s ({inserted['visits']} visits)", flush=True)
                 if not rows:
                     report()  # warm-up once: connections, code paths
                 median, all_runs, body = timed_report(report, n_runs)
-                bare_median, _ = timed(lambda: bare_count(code), max(n_runs, 3))
+                bare_median, _ = timed(lambda: bare_count(code), 3 if size < 10**6 else 1)
                 assert bare_count(code) == stored
+                area = verification.Area.objects(code=code).first()
+                recount_median = None
+                if size <= args.recount_max:
+                    began = time.perf_counter()
+                    recounted = verification.recount_by_child(area, body["year"])
+                    recount_median = time.perf_counter() - began
+                    children = list(verification.Area.objects.children_of(code))
+                    counted = verification.counters_by_child(area, children)
+                    for key in counted.keys() | recounted.keys():
+                        have = verification.row_figures(counted.get(key), body["year"])
+                        assert have == verification.row_figures(recounted.get(key), body["year"]), key
                 pipelines = {}
-                if verification is not None and size <= args.breakdown_max:
-                    area = verification.Area.objects(code=code).first()
+                if size <= args.breakdown_max:
                     depth = len(area.path)
                     for name, doc, pipeline in (
                         ("households", Household, verification.household_pipeline),
@@ -360,7 +371,8 @@ def main() -> int:
                 "report_median_ms": round(1000 * median, 1),
                 "report_runs_ms": [round(1000 * s, 1) for s in all_runs],
                 "bare_group_median_ms": round(1000 * bare_median, 1),
-                "ratio": round(median / bare_median, 1),
+                "ratio": round(median / bare_median, 4),
+                "recount_ms": round(1000 * recount_median, 1) if recount_median else None,
                 "pipelines_ms": pipelines,
                 "report_total_row": {
                     k: total.get(k) for k in ("households", "visited", "coverage", "approved")
@@ -370,9 +382,14 @@ def main() -> int:
             print(
                 f"{stored:>7} households: report median {row['report_median_ms']} ms over {n_runs} runs | "
                 f"bare $match+$group {row['bare_group_median_ms']} ms | ratio {row['ratio']}x | "
+                f"pipelines' recount {row['recount_ms']} ms | "
                 f"pipelines {pipelines}",
                 flush=True,
             )
+        first = rows[0]["report_median_ms"]
+        for row in rows:
+            row["vs_smallest"] = round(row["report_median_ms"] / first, 2)
+        print("report time vs the smallest size:", [row["vs_smallest"] for row in rows])
         path = write_results("reports", {"measured": what, "county": code, "villages": 100, "sizes": rows})
         print(f"wrote {path}")
     return 0

@@ -123,7 +123,7 @@ def prepare_visits(stack: Stack, count: int, size: tuple[int, int]) -> tuple[lis
             for slot in SLOTS:
                 upload = receive(io.BytesIO(bodies[slot]), max_bytes=svc.max_bytes)
                 try:
-                    visit, _ = intake.attach(svc, principal, str(visit.id), slot, upload)
+                    visit = intake.attach(svc, principal, str(visit.id), slot, upload).visit
                 finally:
                     upload.close()
             ids.append(str(visit.id))
@@ -225,6 +225,7 @@ def fresh_photo(rng: random.Random) -> tuple[Visit, Attachment]:
     visit = Visit(id=ObjectId(), household_id=str(ObjectId()))
     item = Attachment(
         visit_id=str(visit.id),
+        visit_oid=visit.id,
         household_id=visit.household_id,
         slot="photo.stove",
         kind="photo",

@@ -243,7 +243,7 @@ def submit_visit(
             body = make_signature(seed * 10 + i)
         upload = receive(io.BytesIO(body), max_bytes=svc.max_bytes)
         try:
-            visit, _ = intake.attach(svc, principal, str(visit.id), slot, upload)
+            visit = intake.attach(svc, principal, str(visit.id), slot, upload).visit
         finally:
             upload.close()
     return str(visit.id)

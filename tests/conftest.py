@@ -12,6 +12,7 @@ import pytest
 from mongoengine.connection import get_db
 
 from app import create_app
+from app.campaigns.schedule import RUNNING
 from app.config import Config
 from app.documents import ALL_DOCUMENTS
 from devkit.servers import EmbeddedServices
@@ -41,6 +42,7 @@ def config(servers) -> Config:
     cfg.QUEUE_PREFIX = f"test-{worker_id}"
     cfg.TESTING = True
     cfg.PASSWORD_HASH_PROFILE = "fast"
+    cfg.USER_CACHE_SECONDS = 0  # tests change users and expect the next request to see it
     cfg.JOB_RETRY_INTERVALS = "0,0"  # retries run at once in burst-mode test workers
     return cfg
 
@@ -68,6 +70,7 @@ def app(session_app):
         else:
             db[name].delete_many({})
     session_app.extensions["queue"].connection.flushdb()
+    RUNNING.forget()  # the per-process cache of running campaigns, emptied with the database
     with session_app.app_context():
         yield session_app
 

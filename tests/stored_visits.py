@@ -12,8 +12,10 @@ import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
 
+from app.households.lifecycle import verified_record
 from app.images.inspect import inspect_image
 from app.images.thumbnails import make_thumbnail
+from app.visits.lifecycle import facts
 from app.visits.models import Attachment, StateChange, Visit
 from devkit.generate import SLOTS
 from devkit.imagegen import make_photo, make_signature
@@ -118,6 +120,7 @@ def build_visit(
     comment: str | None = None,
     store=None,
     latest: bool = True,
+    answers: dict | None = None,
 ) -> Visit:
     """A visit of `household` by `cadre` in `state`, with its household moved as the product would.
     A checked visit waits for the town level of the default chain (town → county); a decided one was
@@ -146,7 +149,7 @@ def build_visit(
         lat=household.lat,
         lon=household.lon,
         accuracy_m=10.0,
-        answers={},
+        answers=answers or {},
         state=state,
         expected_slots=list(SLOTS),
         checks=checks(failed, warnings) if checked else [],
@@ -184,6 +187,7 @@ def build_visit(
                 household.satisfaction = {"answer": answer, "visit_id": str(visit.id), "at": visit.ended_at}
         if state == "approved":
             household.verified_visit_id = str(visit.id)
+            household.verified_record = verified_record(facts(visit))
         household.save()
     return visit
 
@@ -210,6 +214,7 @@ def attach_files(visit: Visit, store, *, seed: int = 1, slots: list[str] | None 
                 store.put(thumbnails[str(size)], make_thumbnail(io.BytesIO(body), size), "image/jpeg")
         attachment = Attachment(
             visit_id=str(visit.id),
+            visit_oid=visit.id,
             household_id=visit.household_id,
             area_path=visit.area_path,
             slot=slot,

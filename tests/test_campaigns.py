@@ -15,8 +15,8 @@ from app.areas.models import Area
 from app.audit.models import AuditEvent
 from app.campaigns.draw import cycle, draw_teams
 from app.campaigns.models import Assignment, Campaign, Phase, Team
-from app.campaigns.schedule import campaign_tag, china_date
-from app.clock import now
+from app.campaigns.schedule import campaign_tag
+from app.clock import china_date, now
 from app.rectification.models import RectificationItem
 from app.users.models import User
 from app.users.service import principal_for

@@ -279,10 +279,10 @@ def test_redis_down_at_submission_is_swept_later(world, client, servers, queue):
         services.restart("redis")
     assert resp.status_code == 201 and resp.json["state"] == "submitted"  # acknowledged: nothing lost
     assert Visit.objects.get(id=visit["id"]).queued_at is None
-    assert sweep(queue, timedelta(minutes=30)) == {"unqueued": 1, "stuck": 0}
+    assert sweep(queue, timedelta(minutes=30)) == {"unqueued": 1, "stuck": 0, "completed": 0}
     assert Visit.objects.get(id=visit["id"]).queued_at is not None
     assert any(visit["id"] in j for j in queue.queue("images").job_ids)
-    assert sweep(queue, timedelta(minutes=30)) == {"unqueued": 0, "stuck": 0}
+    assert sweep(queue, timedelta(minutes=30)) == {"unqueued": 0, "stuck": 0, "completed": 0}
 
 
 def test_list_visits_filters_and_paginates(world, client):

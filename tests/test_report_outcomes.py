@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from app.clock import now
+from app.households.models import Household
 from app.rectification.models import RectificationItem
-from app.visits.models import Visit
+from app.reports.counted import KINDS
+from app.tallies.sweep import sweep_tallies
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
 from tests.stored_visits import assessment, build_visit
 
@@ -30,16 +32,16 @@ def verified(
     status="lifted_unsupported",
 ):
     household = HouseholdFactory(village_code=village, poverty_status=status)
-    visit = build_visit(
+    record = {"record_matches": record_matches, "head_present": True, "member_count_matches": True}
+    build_visit(
         household,
         cadre,
         state=state,
         reviewer=reviewer,
         assessed=assessment(failed),
         submitted_at=at or datetime(2026, 11, 2, tzinfo=UTC),
+        answers={"record_check": record},
     )
-    record = {"record_matches": record_matches, "head_present": True, "member_count_matches": True}
-    Visit.objects(id=visit.id).update_one(set__answers={"record_check": record})
     return household
 
 
@@ -51,15 +53,18 @@ def test_accuracy_rates_from_the_latest_approved_verification(app, client):
     verified(cadre, reviewer, VILLAGE, record_matches=False)  # 错评
     verified(cadre, reviewer, VILLAGE, failed={"housing_safety"})  # 错退
     again = verified(cadre, reviewer, VILLAGE, failed={"income"})  # failed first, passed when re-verified
-    later = build_visit(
-        again, cadre, state="approved", reviewer=reviewer, submitted_at=datetime(2026, 11, 9, tzinfo=UTC)
-    )
-    Visit.objects(id=later.id).update_one(
-        set__answers={"record_check": {"record_matches": True, "member_count_matches": True}}
+    build_visit(
+        Household.objects.get(id=again.id),
+        cadre,
+        state="approved",
+        reviewer=reviewer,
+        submitted_at=datetime(2026, 11, 9, tzinfo=UTC),
+        answers={"record_check": {"record_matches": True, "member_count_matches": True}},
     )
     verified(cadre, reviewer, VILLAGE, state="checked", failed={"income"})  # not signed off: not counted
     verified(cadre, reviewer, OTHER_VILLAGE, failed={"income"})
     verified(cadre, reviewer, OTHER_VILLAGE, status="poor")  # not reported out of poverty: no exit claim
+    sweep_tallies(KINDS)  # written past the services: the sweep counts them
 
     report = client.get(f"/api/v1/reports/verification?area={COUNTY}", headers=supervisor).json
     town = next(r for r in report["rows"] if r["code"] == TOWN)
@@ -110,6 +115,7 @@ def test_overdue_items_are_counted_per_area(app, client):
             created_at=now(),
             updated_at=now(),
         ).save()
+    sweep_tallies(KINDS)  # written past the services: the sweep counts them
     report = client.get(f"/api/v1/reports/verification?area={COUNTY}", headers=supervisor).json
     by_code = {r["code"]: r for r in report["rows"]}
     assert (by_code[TOWN]["problems_overdue"], by_code[TOWN]["problems_open"]) == (1, 2)

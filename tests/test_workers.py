@@ -233,7 +233,10 @@ def test_job_that_crashes_midway_is_retried_and_completes(world, client, run_wor
 
 def test_household_status_machine():
     from app.errors import InvalidTransition
-    from app.households.lifecycle import next_status
+    from app.households.lifecycle import TARGET, TRANSITIONS, next_status
+
+    # one target per event: follow_visit moves a household with a single conditional update
+    assert all(set(moves.values()) == {TARGET[event]} for event, moves in TRANSITIONS.items())
 
     assert next_status("registered", "visit_submitted") == "visit_submitted"
     assert next_status("visit_submitted", "visit_checked") == "checked"

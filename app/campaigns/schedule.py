@@ -8,13 +8,15 @@ documents let rectification run alongside the checks: 边查边改). Dates are C
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bson import ObjectId
 
 from app.campaigns.models import Assignment, Campaign
-from app.clock import CHINA_TZ
+from app.clock import CHINA_TZ, china_date
 
 # A local cadre's visit during overlapping phases counts in the first of these that runs that day.
 PHASE_PRIORITY = ("self_check", "rectification", "mutual_check")
@@ -27,11 +29,6 @@ class CampaignTag:
     team: int | None = None  # the mutual-check team whose member made the visit
 
 
-def china_date(at: datetime) -> date:
-    """The day a person in China would write for `at` (a time without an offset is China time)."""
-    return (at if at.tzinfo else at.replace(tzinfo=CHINA_TZ)).astimezone(CHINA_TZ).date()
-
-
 def china_midnight(day: date) -> datetime:
     """The start of a China date, in UTC."""
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ).astimezone(UTC)
@@ -41,9 +38,38 @@ def running_phases(campaign: Campaign, day: date) -> list[str]:
     return [p.name for p in campaign.phases if p.starts_on <= day <= p.ends_on]
 
 
+class RunningCampaigns:
+    """The campaigns not yet over, read at most once a minute per process: every new visit asks which
+    campaign it belongs to, and campaigns change a few times a year. This process forgets them at once
+    when it changes one (`forget`); other API processes see the change within `ttl` seconds."""
+
+    ttl = 60.0
+
+    def __init__(self):
+        self._loaded_at = float("-inf")
+        self._campaigns: list[Campaign] = []
+        self._lock = threading.Lock()
+
+    def on(self, area_path: list[str], day: date) -> Campaign | None:
+        with self._lock:
+            if time.monotonic() - self._loaded_at > self.ttl:
+                self._campaigns = list(Campaign.objects(ends_on__gte=day - timedelta(days=1)))
+                self._loaded_at = time.monotonic()
+            campaigns = self._campaigns
+        codes = set(area_path)
+        return next((c for c in campaigns if c.area_code in codes and c.starts_on <= day <= c.ends_on), None)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._loaded_at = float("-inf")
+
+
+RUNNING = RunningCampaigns()
+
+
 def campaign_on(area_path: list[str], day: date) -> Campaign | None:
     """The campaign running on `day` over an area containing `area_path` (campaigns never overlap)."""
-    return Campaign.objects.covering(area_path).filter(starts_on__lte=day, ends_on__gte=day).first()
+    return RUNNING.on(area_path, day)
 
 
 def campaign_tag(area_path: list[str], household_id: str, user_id: str, at: datetime) -> CampaignTag | None:

@@ -14,7 +14,7 @@ from app.areas.models import Area
 from app.areas.service import area_in_scope
 from app.audit import service as audit
 from app.auth.principal import Principal
-from app.campaigns import progress
+from app.campaigns import progress, schedule
 from app.campaigns.draw import draw_teams
 from app.campaigns.models import PHASE_LABELS, PHASES, Assignment, Campaign, Phase, Team
 from app.campaigns.schedule import china_midnight
@@ -87,6 +87,7 @@ def open_campaign(
         created_at=now(),
     )
     campaign.save()
+    schedule.RUNNING.forget()
     audit.record(
         principal, "campaign.open", "campaign", str(campaign.id), campaign.area_path,
         name=name, phases={p.name: [str(p.starts_on), str(p.ends_on)] for p in ordered},
@@ -124,6 +125,7 @@ def draw(principal: Principal, campaign_id: str, seed: int | None = None) -> Cam
         for t in drawn
     ]
     stamp = now()
+    schedule.RUNNING.forget()
     claimed = Campaign.objects(id=campaign.id, drawn_at=None).update_one(
         set__teams=teams, set__seed=seed, set__drawn_at=stamp, set__drawn_by=principal.username
     )

@@ -20,7 +20,9 @@ from app.digests import json_digest
 from app.errors import ImportFailed
 from app.households.fields import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, parse_household_cells, parse_member_cells
 from app.households.models import Household
+from app.households.tally import HOUSEHOLDS
 from app.spreadsheets.reading import read_rows
+from app.tallies.settle import finish, new_op, settle, stamp_new
 from app.users.models import User
 
 BATCH = 1000
@@ -104,7 +106,7 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
             d["number"]: d.get("import_digest")
             for d in collection.find({"number": {"$in": batch}}, {"number": 1, "import_digest": 1})
         }
-        inserts, updates, stamp = [], [], now()
+        inserts, updates, stamp, op = [], [], now(), new_op(HOUSEHOLDS)
         for key in batch:
             values = households[key]
             digest = json_digest(values)
@@ -122,13 +124,20 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
                 updates.append(UpdateOne({"number": key}, {"$set": doc, "$inc": {"version": 1}}))
             else:
                 new = {"created_at": stamp, "status": "registered", "poverty_status": "poor", "version": 1}
-                inserts.append(doc | new)  # the register (建档立卡) lists poor households
+                inserts.append(
+                    stamp_new(HOUSEHOLDS, doc | new, op)
+                )  # the register (建档立卡) lists poor households
         # New households in one insert_many (the unique index on number refuses a concurrent twin);
         # changed ones as updates. A crash midway leaves whole households, and re-running completes it.
         if inserts:
             collection.insert_many(inserts, ordered=False)
         if updates:
             collection.bulk_write(updates, ordered=False)
+        if inserts:
+            finish(HOUSEHOLDS, op, inserts)  # their tallies were claimed in the insert itself
+        if updates:
+            changed = [u._filter["number"] for u in updates]
+            settle(HOUSEHOLDS, collection.distinct("_id", {"number": {"$in": changed}}))
         created += len(inserts)
         updated += len(updates)
     return {"households": len(keys), "created": created, "updated": updated, "unchanged": unchanged}

@@ -76,7 +76,8 @@ STATUS_OF_VISIT = {
 # what a visit recorded before forms declared their roles did: everything
 LEGACY_ROLE = {"contributes": ["assessment", "satisfaction"], "moves_household": True}
 SATISFACTION_STATES = ("checked", "has_issues")
-ATTEMPTS = 5
+# every event leads to one status, whichever it comes from: a move is one conditional update
+TARGET = {event: next(iter(set(moves.values()))) for event, moves in TRANSITIONS.items()}
 log = logging.getLogger(__name__)
 
 
@@ -92,6 +93,7 @@ class VisitFacts:
     answered_at: datetime | None = None
     role: dict = field(default_factory=dict)
     area_path: list[str] = field(default_factory=list)
+    record: dict = field(default_factory=dict)  # 二核对: does the household match its record?
 
     @property
     def moves_household(self) -> bool:
@@ -136,34 +138,41 @@ def record_satisfaction(visit: VisitFacts) -> bool:
     )
 
 
+def verified_record(visit: VisitFacts) -> dict:
+    """What the visit that verifies a household found, for the identification accuracy (识别准确率)."""
+    assessed = visit.contributes("assessment") and bool((visit.assessment or {}).get("indicators"))
+    return {
+        "assessed": assessed,
+        "record_matches": visit.record.get("record_matches"),
+        "member_count_matches": visit.record.get("member_count_matches"),
+    }
+
+
 def _follow(visit: VisitFacts, at: datetime) -> str | None:
+    """One conditional update: the household moves only from a status the event allows, and (after
+    submission) only while this visit is its latest."""
     event = VISIT_EVENTS.get(visit.state)
     if event is None:
         return None
-    for _ in range(ATTEMPTS):
-        household = Household.objects(id=visit.household_id).only("status", "latest_visit_id").first()
-        if household is None:
-            return None
-        latest = event == "visit_submitted" or household.latest_visit_id == visit.visit_id
-        if not latest:
-            return None
-        if household.status not in TRANSITIONS[event]:
-            # the visit has already moved; a household out of step is logged, not a reason to fail it
-            log.warning("household %s in %s cannot take %s", visit.household_id, household.status, event)
-            return None
-        status = TRANSITIONS[event][household.status]
-        changes = {"set__status": status, "set__updated_at": at}
-        assessed = visit.contributes("assessment")
-        if event == "visit_submitted":
-            changes["set__latest_visit_id"] = visit.visit_id
-        elif event in ("visit_checked", "visit_has_issues") and assessed:
+    target = TARGET[event]
+    changes = {"set__status": target, "set__updated_at": at}
+    assessed = visit.contributes("assessment")
+    query = {"id": visit.household_id, "status__in": list(TRANSITIONS[event])}
+    if event == "visit_submitted":
+        changes["set__latest_visit_id"] = visit.visit_id
+    else:
+        query["latest_visit_id"] = visit.visit_id
+    if event in ("visit_checked", "visit_has_issues") and assessed:
+        changes["set__latest_assessment"] = visit.assessment
+    elif event == "visit_approved":
+        changes["set__verified_visit_id"] = visit.visit_id
+        changes["set__verified_record"] = verified_record(visit)
+        if assessed:
             changes["set__latest_assessment"] = visit.assessment
-        elif event == "visit_approved":
-            changes["set__verified_visit_id"] = visit.visit_id
-            if assessed:
-                changes["set__latest_assessment"] = visit.assessment
-        seen = {"status": household.status, "latest_visit_id": household.latest_visit_id}
-        if Household.objects(id=visit.household_id, **seen).update_one(**changes):
-            return status
-    log.warning("household %s kept changing; visit %s did not move it", visit.household_id, visit.visit_id)
+    if Household.objects(**query).update_one(**changes):
+        return target
+    household = Household.objects(id=visit.household_id).only("status", "latest_visit_id").first()
+    if household is not None and household.latest_visit_id == visit.visit_id:
+        # the visit has already moved; a household out of step is logged, not a reason to fail it
+        log.warning("household %s in %s cannot take %s", visit.household_id, household.status, event)
     return None

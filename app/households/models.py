@@ -6,7 +6,6 @@ from mongoengine import (
     DateField,
     DateTimeField,
     DictField,
-    Document,
     EmbeddedDocument,
     EmbeddedDocumentListField,
     FloatField,
@@ -17,6 +16,7 @@ from mongoengine import (
 )
 
 from app.areas.codes import CODE_PATTERN
+from app.tallies.models import TALLY_INDEXES, Tallied
 
 CATEGORIES = ("with_labour", "without_labour")
 CATEGORY_LABELS = {"with_labour": "有劳动能力", "without_labour": "无劳动能力"}
@@ -47,6 +47,8 @@ POVERTY_STATUSES = {
     "removed": "清退",
     "dissolved": "自然减员",
 }
+TERMINAL = ("removed", "dissolved")  # off the books (清退, 自然减员): no longer a household to visit
+EXITED = ("lifted_supported", "lifted_unsupported", "unstable")  # reported out of poverty
 # 四个必到: who must be visited besides registered households (reasons a candidate was found)
 NEEDS = {
     "dibao": "低保户",
@@ -71,7 +73,7 @@ class HouseholdQuerySet(QuerySet):
         return self.filter(area_path=code)
 
 
-class Household(Document):
+class Household(Tallied):
     number = StringField(required=True, unique=True, max_length=40)  # 户编号
     village_code = StringField(required=True, regex=CODE_PATTERN)
     area_path = ListField(StringField(), required=True)  # province .. village, for scoping
@@ -94,6 +96,8 @@ class Household(Document):
     latest_assessment = DictField()
     latest_visit_id = StringField()
     verified_visit_id = StringField()
+    # what the verifying (approved) visit found: {assessed, record_matches, member_count_matches}
+    verified_record = DictField()
     import_digest = StringField()  # hash of the imported row, for idempotent re-import
     version = IntField(default=1)
     created_at = DateTimeField(required=True)
@@ -103,6 +107,7 @@ class Household(Document):
         "collection": "households",
         "queryset_class": HouseholdQuerySet,
         "indexes": [
+            *TALLY_INDEXES,
             "area_path",
             ("area_path", "status"),
             ("area_path", "poverty_status"),
@@ -118,7 +123,7 @@ class Household(Document):
         return len(self.members) or 1
 
 
-class PovertyEvent(Document):
+class PovertyEvent(Tallied):
     """One change of a household's poverty status (or one 即时帮扶 given): who, when, why, on what
     evidence. Append-only, like the audit log; reports count these per area and year."""
 
@@ -138,7 +143,12 @@ class PovertyEvent(Document):
 
     meta = {
         "collection": "poverty_events",
-        "indexes": [("household_id", "at"), ("area_path", "year", "event")],
+        "indexes": [
+            ("household_id", "at"),
+            ("area_path", "year", "event"),
+            "at",
+            {"fields": ["tally_pending.op"], "sparse": True},
+        ],
     }
 
     def save(self, *args, **kwargs):

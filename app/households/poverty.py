@@ -24,12 +24,13 @@ from app.auth.principal import Principal
 from app.clock import CHINA_TZ, now
 from app.errors import Conflict, InvalidTransition, ValidationFailed
 from app.households.lifecycle import VisitFacts
-from app.households.models import POVERTY_STATUSES, Household, PovertyEvent
+from app.households.models import POVERTY_STATUSES, TERMINAL, Household, PovertyEvent
+from app.households.tally import HOUSEHOLDS, POVERTY_EVENTS
+from app.tallies.settle import settle
 
 LIFTED = ("lifted_supported", "lifted_unsupported")
 MONITORED = ("unstable", "marginal", "sudden_hardship")
 REGISTERED = ("poor", *LIFTED, "unstable", "relapsed")  # on the register (建档立卡)
-TERMINAL = ("removed", "dissolved")
 LIVING = tuple(s for s in POVERTY_STATUSES if s not in TERMINAL)
 
 
@@ -112,6 +113,7 @@ def change(
     if not moved:
         raise Conflict("住户贫困状态已被他人修改，请刷新 Poverty status changed meanwhile", status=current)
     household.poverty_status, household.poverty_changed_at = target, stamp
+    settle(HOUSEHOLDS, [household.id])
     return _record(household, event, current, target, actor, reason, evidence or {}, stamp)
 
 
@@ -191,6 +193,7 @@ def _record(
         year=stamp.astimezone(CHINA_TZ).year,  # the year as people in China count it
     )
     record.save()
+    settle(POVERTY_EVENTS, [record.id])
     audit.record(
         actor,
         f"household.poverty.{event}",

@@ -11,6 +11,8 @@ from app.auth.principal import Principal
 from app.clock import now
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.households.models import Household, Member
+from app.households.tally import HOUSEHOLDS
+from app.tallies.settle import settle
 from app.users.models import User
 from app.users.service import find_user
 
@@ -89,6 +91,7 @@ def _insert(principal: Principal, area: Area, data: dict, **fields) -> Household
         household.save(force_insert=True)
     except NotUniqueError:
         return None
+    settle(HOUSEHOLDS, [household.id])
     audit.record(
         principal,
         "household.create",
@@ -155,6 +158,7 @@ def update_household(principal: Principal, household_id: str, changes: dict) -> 
     household.updated_at = now()
     household.version += 1
     household.save()
+    settle(HOUSEHOLDS, [household.id])
     audit.record(
         principal,
         "household.update",

@@ -14,7 +14,8 @@ from app.auth.tokens import TokenSigner
 from app.errors import AccountDisabled, AccountLocked, BadCredentials, Unauthenticated
 from app.login.app_tokens import user_for_app_token
 from app.login.basic import CredentialCache, LoginPolicy, basic_credentials, basic_principal
-from app.login.credentials import authenticate, user_for_token
+from app.login.credentials import authenticate
+from app.login.known_users import KnownUsers
 from app.users.models import User
 from app.users.service import principal_for
 
@@ -41,8 +42,8 @@ def _principal(user: User) -> Principal:
 def principal_from_token(token: str) -> Principal:
     """The caller a token names: expired, revoked (token version bumped) or disabled users are refused."""
     user_id, version = signer().read(token.strip())
-    user = user_for_token(user_id, version)
-    if user is None:
+    user = current_app.extensions["known_users"].get(user_id)
+    if user is None or user.token_version != version:
         raise Unauthenticated("令牌已失效 Token revoked")
     if not user.active:
         raise AccountDisabled()
@@ -129,6 +130,7 @@ def _phone_principal() -> Principal:
     return basic_principal(
         *credentials,
         cache=current_app.extensions["credential_cache"],
+        users=current_app.extensions["known_users"],
         policy=LoginPolicy(cfg.LOGIN_MAX_FAILURES, cfg.LOGIN_LOCK_SECONDS),
         ip=client_ip(),
         user_agent=request.headers.get("User-Agent"),
@@ -139,4 +141,5 @@ def register_authentication(app: Flask) -> None:
     app.extensions["credential_cache"] = CredentialCache(
         app.config["DOORSTEP"].SECRET_KEY, ttl_seconds=CREDENTIAL_CACHE_SECONDS
     )
+    app.extensions["known_users"] = KnownUsers(app.config["DOORSTEP"].USER_CACHE_SECONDS)
     app.before_request(_authenticate)

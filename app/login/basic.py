@@ -24,7 +24,7 @@ from app.auth.principal import Principal
 from app.clock import now
 from app.errors import Unauthenticated
 from app.login.credentials import authenticate
-from app.users.models import User
+from app.login.known_users import KnownUsers
 from app.users.service import principal_for
 
 
@@ -93,6 +93,7 @@ def basic_principal(
     username: str,
     password: str,
     cache: CredentialCache,
+    users: KnownUsers,
     policy: LoginPolicy,
     ip: str | None = None,
     user_agent: str | None = None,
@@ -100,7 +101,7 @@ def basic_principal(
     """The principal for Basic credentials: a recent identical check, or the full Argon2 login."""
     hit = cache.get(username, password)
     if hit is not None:
-        user = User.objects(id=hit[0]).first()
+        user = users.get(hit[0])
         if (
             user is not None
             and user.token_version == hit[1]

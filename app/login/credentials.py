@@ -1,10 +1,8 @@
-"""Check a username and password, with lock-out; find the user a bearer token names."""
+"""Check a username and password, with lock-out."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-from bson import ObjectId
 
 from app.clock import now
 from app.errors import AccountDisabled, AccountLocked, BadCredentials
@@ -36,11 +34,4 @@ def authenticate(username: str, password: str, *, max_failures: int, lock_second
         User.objects(id=user.id).update_one(set__failed_logins=0, set__locked_until=None)
     if passwords.needs_rehash(user.password_hash):
         User.objects(id=user.id).update_one(set__password_hash=passwords.hash_password(password))
-    return user
-
-
-def user_for_token(user_id: str, token_version: int) -> User | None:
-    user = User.objects(id=user_id).first() if ObjectId.is_valid(user_id) else None
-    if user is None or user.token_version != token_version:
-        return None
     return user

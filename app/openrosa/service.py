@@ -21,7 +21,6 @@ from app.openrosa.instance import Instance, form_of, parse_xml, read_instance, v
 from app.openrosa.xform import XForm, xform_for
 from app.visits import edits
 from app.visits import intake as visits
-from app.visits.attachments import attachments_of
 from app.visits.models import Visit
 from app.visits.schemas import load_visit
 from app.visits.upload import ReceivedUpload
@@ -77,12 +76,11 @@ def receive_submission(
     origin = {"source": "openrosa", "device_id": instance.device_id, "form_version": version_string}
     if original is not None:
         origin["supersedes"] = str(original.id)
-    visit, changed = visits.submit(intake, principal, data, uploads, origin=origin)
+    visit, changed, files = visits.submit(intake, principal, data, uploads, origin=origin)
     if original is not None:
         edits.supersede(principal, original, visit)
     if instance.audit_file and instance.audit_file in parts:
         stored = visits.attach_device_audit(intake, principal, str(visit.id), parts[instance.audit_file])
         changed = changed or stored
-    visit.reload()
-    missing = sorted(set(visit.expected_slots) - set(attachments_of(visit)))
+    missing = sorted(set(visit.expected_slots) - set(files))  # `visit` and `files` are as now stored
     return Received(visit=visit, changed=changed, missing=missing, instance=instance)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from app.campaigns.schedule import china_date, rectification_end
-from app.clock import now
+from app.campaigns.schedule import rectification_end
+from app.clock import china_date, now
 
 _settings = {"months": 2}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from mongoengine import (
     DateField,
     DateTimeField,
-    Document,
     EmbeddedDocument,
     EmbeddedDocumentListField,
     IntField,
@@ -13,6 +12,8 @@ from mongoengine import (
     QuerySet,
     StringField,
 )
+
+from app.tallies.models import TALLY_INDEXES, Tallied
 
 SOURCES = ("check", "review", "manual")
 STATUSES = ("open", "closed")
@@ -39,7 +40,7 @@ class RectificationQuerySet(QuerySet):
         return self.filter(area_path=code)
 
 
-class RectificationItem(Document):
+class RectificationItem(Tallied):
     # Deduplication key: "check:<visit>:<code>", "review:<visit>" or "manual:<uuid>". Makes the
     # automatic openers idempotent: a re-run of a job finds the item it opened before.
     key = StringField(required=True, unique=True)
@@ -72,6 +73,7 @@ class RectificationItem(Document):
         "collection": "rectifications",
         "queryset_class": RectificationQuerySet,
         "indexes": [
+            *TALLY_INDEXES,
             ("area_path", "status", "-created_at"),
             ("area_path", "status", "deadline"),
             "household_id",

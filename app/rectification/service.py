@@ -27,6 +27,8 @@ from app.households.models import Household
 from app.pagination import Concatenated
 from app.rectification import deadlines
 from app.rectification.models import RectificationItem
+from app.rectification.tally import ITEMS
+from app.tallies.settle import settle
 from app.users.models import User
 from app.users.service import find_user
 from app.visits.models import Visit
@@ -126,7 +128,10 @@ def _open_once(item: RectificationItem) -> bool:
     result = RectificationItem._get_collection().update_one(
         {"key": item.key}, {"$setOnInsert": item.to_mongo().to_dict()}, upsert=True
     )
-    return result.upserted_id is not None
+    if result.upserted_id is None:
+        return False
+    settle(ITEMS, [result.upserted_id])
+    return True
 
 
 def _new_item(
@@ -271,6 +276,7 @@ def create_item(principal: Principal, data: dict) -> RectificationItem:
     item.responsible_id, item.responsible = _default_responsible(household, None)
     _apply_responsible(principal, item, data)
     item.save()
+    settle(ITEMS, [item.id])
     if tag is not None and tag.team is not None:
         progress.note_problem(tag.campaign_id, str(household.id))
     audit.record(
@@ -344,6 +350,7 @@ def update_item(principal: Principal, item_id: str, changes: dict) -> Rectificat
     )
     if not updated:
         raise InvalidTransition("整改事项已销号 Item already closed", status="closed")
+    settle(ITEMS, [item.id])
     audit.record(
         principal,
         "rectification.close" if closing else "rectification.update",

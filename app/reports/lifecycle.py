@@ -1,9 +1,8 @@
 """The household lifecycle in the verification report (脱贫享受政策, 监测对象 by type, 返贫 this year, ...).
 
-Two aggregations per report area, grouped by child area: households by their poverty status now, and
-this year's poverty events (app.households.poverty records one per change). Kept apart from the
-verification figures so that it can become per-area counters (every change goes through
-app.households.poverty, where a counter would hook in) without touching the rest of the report.
+The report reads them from the per-area counters (households by poverty status, poverty events by year:
+app/households/tally.py). The two aggregations below count the same from the documents, for the
+recount the counters are checked against.
 
 - status counts (…户): households whose poverty status is it now; 监测对象 = the three monitored types.
 - this year (本年…): events recorded in the report year (China time): 脱贫 lift_out, 返贫 relapse,
@@ -82,6 +81,20 @@ def lifecycle_counts(area: Area, year: int) -> dict[str, Counter]:
         for row in document.objects.aggregate(pipeline):
             counts.setdefault(row.pop("_id"), Counter()).update(row)
     return counts
+
+
+def from_counters(counts: Counter, year: int) -> Counter:
+    """The raw lifecycle counts of `lifecycle_figures` from an area's counters (app/households/tally.py)."""
+    statuses = {status: counts[f"poverty__{status}"] for status in STATUS_FIGURES}
+    events = {f"{e}_this_year": counts[f"event__{e}__{year}"] for e in EVENT_FIGURES}
+    return Counter(statuses | events)
+
+
+def as_counter_keys(raw: Counter, year: int) -> Counter:
+    """The pipelines' raw lifecycle counts under the counters' names (the inverse of `from_counters`)."""
+    statuses = {f"poverty__{status}": raw[status] for status in STATUS_FIGURES}
+    events = {f"event__{e}__{year}": raw[f"{e}_this_year"] for e in EVENT_FIGURES}
+    return Counter(statuses | events)
 
 
 def lifecycle_figures(counts: Counter) -> dict:

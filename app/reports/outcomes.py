@@ -1,11 +1,14 @@
 """What the ledger's deadlines and the verification outcomes add to the verification report: overdue
 ledger items and the two accuracy rates the documents score counties on (贫困人口识别和退出准确率).
 
-Both rates are read from verification outcomes, i.e. what a verifier has signed off:
+Both rates are read from verification outcomes, i.e. what a verifier has signed off. The report reads
+them from the per-area counters (app/households/tally.py, app/rectification/tally.py); the pipelines below
+count the same from the documents, for the recount the counters are checked against.
 
-- 识别准确率 identification accuracy = households whose latest approved verification visit confirmed their
-  registration record (二核对: 档案信息与实际情况一致 and 家庭人口与档案一致 both answered yes) / verified
-  households that answered both (`verified`: households with an approved visit carrying an assessment).
+- 识别准确率 identification accuracy = households whose verifying visit (the approved visit that verified
+  them, kept on the household as `verified_record`) confirmed their registration record (二核对:
+  档案信息与实际情况一致 and 家庭人口与档案一致 both answered yes) / verified households that answered
+  both (`verified`: households verified by an approved visit carrying an assessment).
   A household whose record did not match is counted as 错评 (misidentified).
 - 退出准确率 exit accuracy = households reported out of poverty (by their poverty status: 脱贫户
   享受政策 / 不享受政策, and 脱贫不稳定户) with an approved verification whose latest assessment
@@ -20,13 +23,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from app.households.models import Household
+from app.households.models import EXITED, Household
 from app.rectification.deadlines import today
 from app.rectification.models import RectificationItem
 from app.reports.aggregation import child, count_if, rate
-from app.visits.models import Visit
 
-EXITED = ("lifted_supported", "lifted_unsupported", "unstable")  # reported out of poverty
 COLUMNS = (
     ("problems_overdue", "整改逾期", "count"),
     ("verified", "已核定户数", "count"),
@@ -64,20 +65,12 @@ def overdue_pipeline(code: str, depth: int) -> list[dict]:
 
 def identification_pipeline(code: str, depth: int) -> list[dict]:
     """Per child area: verified households and, of those answering, records the verification confirmed."""
-    record = "$record"
+    record = "$verified_record"
     return [
-        {"$match": {"area_path": code, "state": "approved", "assessment.indicators.0": {"$exists": True}}},
-        {"$sort": {"decided_at": 1}},
+        {"$match": {"area_path": code, "verified_record.assessed": True}},
         {
             "$group": {
-                "_id": "$household_id",
-                "child": {"$last": child(depth)},
-                "record": {"$last": "$answers.record_check"},
-            }
-        },
-        {
-            "$group": {
-                "_id": "$child",
+                "_id": child(depth),
                 "verified": {"$sum": 1},
                 "record_answered": count_if(
                     {
@@ -122,7 +115,7 @@ def exit_pipeline(code: str, depth: int) -> list[dict]:
 
 PIPELINES = (
     (RectificationItem, overdue_pipeline),
-    (Visit, identification_pipeline),
+    (Household, identification_pipeline),
     (Household, exit_pipeline),
 )
 

@@ -1,8 +1,9 @@
 """The verification progress report (核查进度统计): one row per child area plus a total.
 
-Every figure is counted in the database: four aggregation pipelines ($match on the indexed
-`area_path`, $group keyed by the child area's code, read from `area_path` at the child's depth),
-whose few result rows are merged here. Definitions, for the API doc and the exports:
+Every figure comes from the per-area counters (app/tallies): the report reads one counter for the area
+and one per child, however many households they hold. The aggregation pipelines below count the same
+figures from the documents themselves; they are the independent recount that tests and benchmarks compare
+the counters with. Definitions, for the API doc and the exports:
 
 - households (户数): households in the area, less those removed (清退) or dissolved (自然减员).
 - visited (已走访): households whose record points to a submitted visit (`latest_visit_id`, set when
@@ -40,6 +41,7 @@ from app.households.models import Household
 from app.rectification.models import RectificationItem
 from app.reports import lifecycle, outcomes
 from app.reports.aggregation import child, count_if, present, rate
+from app.tallies.models import AreaCounter
 from app.visits.models import Visit
 from app.visits.states import PENDING_REVIEW, SENT_BACK
 
@@ -189,8 +191,23 @@ def problem_pipeline(code: str, depth: int) -> list[dict]:
     ]
 
 
-def count_by_child(area: Area) -> dict[str, Counter]:
-    """Raw counts per child code ("" for documents filed directly under the area)."""
+def counters_by_child(area: Area, children: list[Area]) -> dict[str, Counter]:
+    """Raw counts per child code from the counters ("" for what is filed directly under the area)."""
+    stored = {
+        c.code: Counter(c.counts)
+        for c in AreaCounter.objects(code__in=[area.code, *(a.code for a in children)])
+    }
+    counts = {child.code: stored[child.code] for child in children if child.code in stored}
+    direct = stored.get(area.code, Counter())
+    direct.subtract(sum(counts.values(), Counter()))
+    if +direct:
+        counts[""] = +direct
+    return counts
+
+
+def recount_by_child(area: Area, year: int) -> dict[str, Counter]:
+    """Raw counts per child code, counted from the documents ("" for those filed directly under the area)
+    by the aggregation pipelines: the independent recount the counters are checked against."""
     depth = len(area.path)  # a child's code sits right after its parent's path
     counts: dict[str, Counter] = {}
     for document, pipeline in (
@@ -208,6 +225,8 @@ def count_by_child(area: Area) -> dict[str, Counter]:
         counts.setdefault(key, Counter()).update(
             {f"assessed__{code}": row["assessed"], f"passed__{code}": row["passed"]}
         )
+    for key, life in lifecycle.lifecycle_counts(area, year).items():
+        counts.setdefault(key, Counter()).update(lifecycle.as_counter_keys(life, year))
     return counts
 
 
@@ -234,28 +253,29 @@ def figures(counts: Counter) -> dict:
     } | outcomes.figures(counts)
 
 
+def row_figures(counts: Counter | None, year: int) -> dict:
+    """A report row from an area's raw counts: the verification figures and the lifecycle figures."""
+    counts = counts or Counter()
+    return figures(counts) | {"lifecycle": lifecycle.lifecycle_figures(lifecycle.from_counters(counts, year))}
+
+
 def verification_report(principal: Principal, area: str | None = None, year: int | None = None) -> dict:
     """The report on `area` (default: the caller's only area); lifecycle events counted for `year`
     (default: this year, China time)."""
     principal.require("reports.read")
     parent = report_area(principal, area)
     year = year or now().astimezone(CHINA_TZ).year
-    counts = count_by_child(parent)
-    life = lifecycle.lifecycle_counts(parent, year)
-
-    def row(code: str) -> dict:
-        return figures(counts.get(code, Counter())) | {
-            "lifecycle": lifecycle.lifecycle_figures(life.get(code, Counter()))
-        }
-
+    children = list(Area.objects.children_of(parent.code).order_by("code"))
+    counts = counters_by_child(parent, children)
     rows = [
-        {"code": area.code, "name": area.name, "level": area.level} | row(area.code)
-        for area in Area.objects.children_of(parent.code).order_by("code")
+        {"code": a.code, "name": a.name, "level": a.level} | row_figures(counts.get(a.code), year)
+        for a in children
     ]
-    if counts.get("") or life.get(""):
-        rows.append({"code": parent.code, "name": DIRECT, "level": parent.level} | row(""))
+    if counts.get(""):
+        rows.append(
+            {"code": parent.code, "name": DIRECT, "level": parent.level} | row_figures(counts[""], year)
+        )
     total = sum(counts.values(), Counter())
-    total_life = sum(life.values(), Counter())
     return {
         "area": {"code": parent.code, "name": parent.name, "level": parent.level},
         "year": year,
@@ -263,9 +283,7 @@ def verification_report(principal: Principal, area: str | None = None, year: int
         "generated_by": principal.username,
         "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in COLUMNS],
         "rows": rows,
-        "total": {"code": parent.code, "name": "合计", "level": parent.level}
-        | figures(total)
-        | {"lifecycle": lifecycle.lifecycle_figures(total_life)},
+        "total": {"code": parent.code, "name": "合计", "level": parent.level} | row_figures(total, year),
     }
 
 

@@ -20,15 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bson import ObjectId
+
 from app.audit import service as audit
 from app.auth.principal import SYSTEM
 from app.errors import UnknownForm
 from app.forms.conditions import resolve
 from app.forms.registry import FormRegistry
-from app.households.lifecycle import LEGACY_ROLE, STATUS_OF_VISIT
+from app.households.lifecycle import LEGACY_ROLE, STATUS_OF_VISIT, verified_record
 from app.households.models import Household
+from app.reports.counted import KINDS
 from app.review.chains import Chain, entry_fields
-from app.visits.models import Visit
+from app.tallies.sweep import settle_changed_since
+from app.visits.lifecycle import facts
+from app.visits.models import Attachment, Visit
 from app.visits.states import CHECKED_OR_LATER, DECIDED, REVIEWABLE
 
 
@@ -183,6 +188,36 @@ def _same_answer(stored: dict | None, value: dict) -> bool:
     return stored.get("answer") == value["answer"] and stored.get("visit_id") == value["visit_id"]
 
 
+def attachment_visit_ids(_forms: FormRegistry, _chain: Chain) -> int:
+    """Attachments stored before they carried their visit's _id (read with their visit in one query)."""
+    collection, done = Attachment._get_collection(), 0
+    for doc in collection.find({"visit_oid": None}, {"visit_id": 1}):
+        if ObjectId.is_valid(doc["visit_id"]):
+            done += collection.update_one(
+                {"_id": doc["_id"]}, {"$set": {"visit_oid": ObjectId(doc["visit_id"])}}
+            ).modified_count
+    return done
+
+
+def verified_records(_forms: FormRegistry, _chain: Chain) -> int:
+    """What each verified household's verifying visit found (识别准确率 reads it from the household)."""
+    done = 0
+    for household in Household.objects(verified_visit_id__ne=None, verified_record=None).only(
+        "verified_visit_id"
+    ):
+        visit = Visit.objects(id=household.verified_visit_id).first()
+        if visit is not None:
+            record = verified_record(facts(visit))
+            done += Household.objects(id=household.id).update_one(set__verified_record=record)
+    return done
+
+
+def report_counters(_forms: FormRegistry, _chain: Chain) -> int:
+    """Settle every counted document (the steps above write past the services): the report's counters
+    then hold what the documents say. Documents already counted are only read."""
+    return sum(settle_changed_since(kind, None) for kind in KINDS)
+
+
 STEPS: list[tuple[str, Callable[[FormRegistry, Chain], int]]] = [
     ("visit_roles", visit_roles),
     ("satisfaction_answers", satisfaction_answers),
@@ -190,6 +225,9 @@ STEPS: list[tuple[str, Callable[[FormRegistry, Chain], int]]] = [
     ("household_poverty", household_poverty),
     ("household_verification", household_verification),
     ("household_satisfaction", household_satisfaction),
+    ("attachment_visit_ids", attachment_visit_ids),
+    ("verified_records", verified_records),
+    ("report_counters", report_counters),  # last: counts what the steps above repaired
 ]
 
 

@@ -15,7 +15,7 @@ from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.visits import intake as service
 from app.visits.attachments import attachments_of
 from app.visits.presenter import visit_view, visits_view
-from app.visits.queries import get_visit, visible_visits
+from app.visits.queries import get_visit_with_files, visible_visits
 from app.visits.schemas import VisitIn, VisitOut, VisitQuery, load_visit
 from app.visits.upload import ReceivedUpload, receive
 
@@ -26,10 +26,10 @@ def _intake() -> service.Intake:
     return service.Intake.from_extensions(current_app.extensions, current_app.config["DOORSTEP"])
 
 
-def _show(visit) -> dict:
+def _show(visit, files: dict | None = None) -> dict:
     return visit_view(
         visit,
-        attachments_of(visit),
+        attachments_of(visit) if files is None else files,
         current_app.extensions["forms"].get(visit.form_id, visit.form_version),
         request_links(absolute=True),
     )
@@ -92,11 +92,11 @@ class VisitsView(MethodView):
         else:
             data, uploads = load_visit(request.get_json(silent=True) or {}), {}
         try:
-            visit, created = service.submit(intake, current_principal(), data, uploads)
+            stored = service.submit(intake, current_principal(), data, uploads)
         finally:
             for upload in uploads.values():
                 upload.close()
-        return _show(visit), 201 if created else 200
+        return _show(stored.visit, stored.files), 201 if stored.created else 200
 
 
 def _render_visits(visits: list) -> list[dict]:
@@ -107,7 +107,7 @@ def _render_visits(visits: list) -> list[dict]:
 class VisitView(MethodView):
     @blp.response(200, VisitOut)
     def get(self, visit_id):
-        return _show(get_visit(current_principal(), visit_id))
+        return _show(*get_visit_with_files(current_principal(), visit_id))
 
 
 @blp.route("/<visit_id>/attachments/<path:slot>")
@@ -137,7 +137,7 @@ class AttachmentView(MethodView):
             content_sha256=request.headers.get("X-Content-SHA256"),
         )
         try:
-            visit, created = service.attach(intake, current_principal(), visit_id, slot, upload)
+            stored = service.attach(intake, current_principal(), visit_id, slot, upload)
         finally:
             upload.close()
-        return _show(visit), 201 if created else 200
+        return _show(stored.visit, stored.files), 201 if stored.created else 200

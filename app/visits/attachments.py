@@ -6,6 +6,7 @@ identical uploads exactly one records the file (201 and one audit entry) and the
 
 from __future__ import annotations
 
+from bson import ObjectId
 from mongoengine import NotUniqueError
 
 from app.errors import UnknownSlot, ValidationFailed
@@ -64,9 +65,11 @@ def storage_key(visit: Visit, slot: str, sha256: str, content_type: str) -> str:
 
 def record(
     visit: Visit, spec: AttachmentSlot, key: str, upload: ReceivedUpload, info: ImageInfo, **fields
-) -> str | None:
-    """Upsert the slot's attachment atomically; returns the sha256 that was there before (None: new)."""
+) -> tuple[str | None, Attachment]:
+    """Upsert the slot's attachment atomically. Returns the sha256 that was there before (None: new) and
+    the attachment as now stored (built from what was written: nothing is read back)."""
     values = dict(
+        visit_oid=visit.id,
         household_id=visit.household_id,
         area_path=visit.area_path,
         kind=spec.kind,
@@ -81,12 +84,14 @@ def record(
         **fields,
     )
     changes = {f"set__{k}": v for k, v in values.items()}
+    new_id = ObjectId()
     query = Attachment.objects(visit_id=str(visit.id), slot=spec.slot)
     try:
-        before = query.modify(upsert=True, new=False, **changes)
+        before = query.modify(upsert=True, new=False, set_on_insert__id=new_id, **changes)
     except NotUniqueError:  # a concurrent upload inserted the slot first: now it is an update
         before = query.modify(new=False, **changes)
-    return before.sha256 if before is not None else None
+    stored = Attachment(id=before.id if before else new_id, visit_id=str(visit.id), slot=spec.slot, **values)
+    return (before.sha256 if before is not None else None), stored
 
 
 def attachments_of(visit: Visit) -> dict[str, Attachment]:

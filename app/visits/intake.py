@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mongoengine import NotUniqueError
 
@@ -30,10 +30,19 @@ from app.storage import ObjectStore
 from app.visits import attachments, revisions
 from app.visits.handoff import complete_if_ready
 from app.visits.models import Attachment, StateChange, Visit
-from app.visits.queries import get_visit
+from app.visits.queries import get_visit, get_visit_with_files
 from app.visits.upload import ReceivedUpload
 
 log = logging.getLogger(__name__)
+
+
+class Stored(NamedTuple):
+    """What a submission or an upload left behind: the visit, whether anything new was stored (201
+    rather than 200), and the visit's files by slot as now stored (to answer with, without reading)."""
+
+    visit: Visit
+    created: bool
+    files: dict[str, Attachment]
 
 
 @dataclass(frozen=True)
@@ -68,9 +77,6 @@ def create_visit(
     """
     principal.require("visits.submit")
     digest = json_digest(data)  # what the phone sent: a retry or a different submission
-    existing = Visit.objects(instance_id=data["instance_id"]).first()
-    if existing is not None:
-        return _same_or_conflict(existing, digest, principal), False
     household = households.get_household(principal, data["household_id"])
     form = intake.forms.get(data["form_id"], data["form_version"])
     answers = validate_answers(form, data["answers"])
@@ -121,7 +127,8 @@ def create_visit(
     try:
         visit.save(force_insert=True)
     except NotUniqueError:
-        # a concurrent twin of this request won the insert: answer as for a retry
+        # a retry, or a concurrent twin of this request won the insert (the unique instance_id decides:
+        # no read before the insert, since nearly every POST is new)
         existing = Visit.objects(instance_id=data["instance_id"]).first()
         return _same_or_conflict(existing, digest, principal), False
     if sent_back is not None and not revisions.link(sent_back, str(visit.id)):
@@ -141,7 +148,7 @@ def create_visit(
         revises=revises,
     )
     if not required:
-        complete_if_ready(intake.queue, principal, visit)
+        complete_if_ready(intake.queue, principal, visit, {})
     return visit, True
 
 
@@ -159,28 +166,28 @@ def submit(
     uploads: Mapping[str, ReceivedUpload],
     *,
     origin: Mapping[str, Any] | None = None,
-) -> tuple[Visit, bool]:
+) -> Stored:
     """Create the visit and store its files in one go. Every file is checked first, so a refused file
-    leaves nothing behind; a retry of the whole submission changes nothing. Returns (visit, created)."""
+    leaves nothing behind; a retry of the whole submission changes nothing."""
     principal.require("visits.submit")
     form = intake.forms.get(data["form_id"], data["form_version"])
     checked = {
         slot: _accept(intake, attachments.slot_spec(form, slot), upload) for slot, upload in uploads.items()
     }
     visit, created = create_visit(intake, principal, data, origin=origin)
+    files = {} if created else get_visit_with_files(principal, str(visit.id))[1]
     for slot, upload in uploads.items():
-        visit, stored = _store(intake, principal, visit, slot, upload, checked[slot])
+        visit, stored = _store(intake, principal, visit, files, slot, upload, checked[slot])
         created = created or stored
-    return visit, created
+    return Stored(visit, created, files)
 
 
-def attach(
-    intake: Intake, principal: Principal, visit_id: str, slot: str, upload: ReceivedUpload
-) -> tuple[Visit, bool]:
-    """Store one slot's file. Returns (visit, created); the same bytes again change nothing."""
+def attach(intake: Intake, principal: Principal, visit_id: str, slot: str, upload: ReceivedUpload) -> Stored:
+    """Store one slot's file; the same bytes again change nothing."""
     principal.require("visits.submit")
-    visit = get_visit(principal, visit_id)
-    return _store(intake, principal, visit, slot, upload)
+    visit, files = get_visit_with_files(principal, visit_id)
+    visit, created = _store(intake, principal, visit, files, slot, upload)
+    return Stored(visit, created, files)
 
 
 def attach_device_audit(intake: Intake, principal: Principal, visit_id: str, upload: ReceivedUpload) -> bool:
@@ -219,18 +226,20 @@ def _store(
     intake: Intake,
     principal: Principal,
     visit: Visit,
+    files: dict[str, Attachment],
     slot: str,
     upload: ReceivedUpload,
     info: ImageInfo | None = None,
 ) -> tuple[Visit, bool]:
+    """Store one file of `visit`, whose stored `files` the caller read; `files` is kept up to date."""
     if visit.cadre_id != principal.user_id:
         raise Forbidden("只有提交走访的干部可以上传附件 Only the visiting cadre may upload")
     spec = attachments.slot_spec(intake.forms.get(visit.form_id, visit.form_version), slot)
-    existing = Attachment.objects(visit_id=str(visit.id), slot=slot).only("sha256").first()
+    existing = files.get(slot)
     if existing is not None and existing.sha256 == upload.sha256:
         # A retry. If the first attempt stored the file but failed before the visit moved on,
         # finishing the hand-off here is what lets the retry complete the visit.
-        return complete_if_ready(intake.queue, principal, visit), False
+        return complete_if_ready(intake.queue, principal, visit, files), False
     if existing is not None and visit.state != "receiving":
         raise SlotLocked(slot=slot, state=visit.state)
     info = info or _accept(intake, spec, upload)
@@ -243,19 +252,16 @@ def _store(
         sha256_hex=upload.sha256,
         metadata={"visit": str(visit.id), "slot": slot, "uploaded-by": principal.username},
     )
-    before = attachments.record(
+    before, files[slot] = attachments.record(
         visit, spec, key, upload, info, uploaded_by=principal.username, uploaded_at=now()
     )
     if before == upload.sha256:  # a concurrent twin of this upload recorded it first
-        return complete_if_ready(intake.queue, principal, visit), False
-    audit.record(
-        principal,
-        "visit.attach",
-        "visit",
-        str(visit.id),
-        visit.area_path,
-        slot=slot,
-        sha256=upload.sha256,
-        replaced=before,
-    )
-    return complete_if_ready(intake.queue, principal, visit), True
+        return complete_if_ready(intake.queue, principal, visit, files), False
+    if before is not None:
+        # Replacing evidence is audited. A first upload is attributed by the attachment itself
+        # (uploaded_by, uploaded_at, sha256), and the visit's submission audits every file's hash.
+        audit.record(
+            principal, "visit.attach", "visit", str(visit.id), visit.area_path,
+            slot=slot, sha256=upload.sha256, replaced=before,
+        )  # fmt: skip
+    return complete_if_ready(intake.queue, principal, visit, files), True

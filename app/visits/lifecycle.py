@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
+
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.campaigns import progress
 from app.clock import now
 from app.households import poverty
 from app.households.lifecycle import VisitFacts, follow_visit
+from app.households.tally import HOUSEHOLDS
+from app.tallies.settle import settle
 from app.visits.models import StateChange, Visit
 from app.visits.states import require_transition
+from app.visits.tally import VISITS
 
 
 def facts(visit: Visit) -> VisitFacts:
@@ -31,6 +36,7 @@ def facts(visit: Visit) -> VisitFacts:
         answered_at=visit.ended_at,
         role=visit.form_role or {},
         area_path=list(visit.area_path),
+        record=(visit.answers or {}).get("record_check") or {},
     )
 
 
@@ -47,12 +53,15 @@ def move(
     level: str | None = None,
     actor_label: str | None = None,
     role: str | None = None,
+    settle_counts: bool = True,
     **details: Any,
 ) -> bool:
     """Move `visit` from the state it was read in to `target`, setting `fields` and appending `append`
     (list fields) with it, provided `expect` still holds. Returns False when someone else moved it
     first (nothing written); on success `visit` holds what was written. A sign-off (`level`) is
-    recorded in the history even when the state stays the same (a middle level, a re-check)."""
+    recorded in the history even when the state stays the same (a middle level, a re-check).
+    The report counters follow at once, unless `settle_counts` is False (intake: the check job or the
+    sweep settles them moments later, keeping the phone's request short)."""
     current = visit.state
     require_transition(current, target)
     stamp = now()
@@ -84,6 +93,9 @@ def move(
         poverty.follow_verified_visit(facts(visit), actor)
     if visit.team is not None:  # a mutual-check team's visit moves the team's assignment too
         progress.follow_visit(visit.campaign_id, visit.household_id, str(visit.id), target, stamp)
+    if settle_counts:
+        settle(VISITS, [visit.id])
+        settle(HOUSEHOLDS, [ObjectId(visit.household_id)])
     audit.record(
         actor,
         action,

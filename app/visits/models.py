@@ -13,10 +13,12 @@ from mongoengine import (
     IntField,
     ListField,
     LongField,
+    ObjectIdField,
     QuerySet,
     StringField,
 )
 
+from app.tallies.models import TALLY_INDEXES, Tallied
 from app.visits.states import STATES
 
 
@@ -39,7 +41,7 @@ class VisitQuerySet(QuerySet):
         return self.filter(state="submitted", queued_at=None)
 
 
-class Visit(Document):
+class Visit(Tallied):
     instance_id = StringField(required=True, unique=True)  # client UUID: the idempotency key
     content_digest = StringField(required=True)
     form_id = StringField(required=True)
@@ -86,6 +88,7 @@ class Visit(Document):
         "collection": "visits",
         "queryset_class": VisitQuerySet,
         "indexes": [
+            *TALLY_INDEXES,
             ("area_path", "state", "submitted_at"),
             ("area_path", "-created_at"),
             ("household_id", "-created_at"),
@@ -102,6 +105,7 @@ class Attachment(Document):
     """One stored file for one slot of one visit; (visit_id, slot) is unique."""
 
     visit_id = StringField(required=True)
+    visit_oid = ObjectIdField()  # the visit's _id as stored, so a visit is read with its files in one go
     household_id = StringField(required=True)
     area_path = ListField(StringField())
     slot = StringField(required=True)
@@ -124,6 +128,7 @@ class Attachment(Document):
         "collection": "attachments",
         "indexes": [
             {"fields": ("visit_id", "slot"), "unique": True},
+            "visit_oid",
             "sha256",
             "phash_bands",
             "match_keys",

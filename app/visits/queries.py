@@ -7,7 +7,8 @@ from datetime import datetime
 from bson import ObjectId
 
 from app.auth.principal import Principal
-from app.visits.models import Visit
+from app.errors import NotFound
+from app.visits.models import Attachment, Visit
 from app.visits.states import SENT_BACK
 
 
@@ -57,3 +58,27 @@ def get_visit(principal: Principal, visit_id: str) -> Visit:
     principal.require("visits.read")
     visit = Visit.objects(id=visit_id).first() if ObjectId.is_valid(visit_id) else None
     return principal.check_visible(visit)
+
+
+def get_visit_with_files(principal: Principal, visit_id: str) -> tuple[Visit, dict[str, Attachment]]:
+    """The visit (as `get_visit`) and its stored files by slot, read together in one query."""
+    principal.require("visits.read")
+    if not ObjectId.is_valid(visit_id):
+        raise NotFound()
+    pipeline = [
+        {"$match": {"_id": ObjectId(visit_id)}},
+        {
+            "$lookup": {
+                "from": "attachments",
+                "localField": "_id",
+                "foreignField": "visit_oid",
+                "as": "_files",
+            }
+        },
+    ]
+    rows = list(Visit.objects.aggregate(pipeline))
+    if not rows:
+        raise NotFound()
+    files = rows[0].pop("_files")
+    visit = principal.check_visible(Visit._from_son(rows[0]))
+    return visit, {f["slot"]: Attachment._from_son(f) for f in files}

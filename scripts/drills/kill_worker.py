@@ -66,7 +66,7 @@ def submit(stack: Stack, county, households, size) -> list[str]:
             for slot, body in evidence(household, 300 + i, size=size).items():
                 upload = receive(io.BytesIO(body), max_bytes=svc.max_bytes)
                 try:
-                    visit, _ = intake.attach(svc, principal, str(visit.id), slot, upload)
+                    visit = intake.attach(svc, principal, str(visit.id), slot, upload).visit
                 finally:
                     upload.close()
             ids.append(str(visit.id))
