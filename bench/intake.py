@@ -3,15 +3,18 @@
     .venv/bin/python -m bench.intake                       # 1, 4 and 16 clients
     .venv/bin/python -m bench.intake --clients 4 --visits 40
 
-A visit is the step-by-step path a phone takes: POST /visits (JSON), then four ~340 KB JPEG photos and
-four PNG signatures as PUTs. Images are generated before timing. The baseline, in the same run and at the
-same concurrency, writes the same bytes straight to S3 with boto3 and the same documents (one visit, eight
-attachments) straight to MongoDB with pymongo and j=True: what the storage costs with no API around it.
+A visit is sent the two ways phones send it: step by step (POST /visits as JSON, then four ~340 KB JPEG
+photos and four PNG signatures as PUTs: weak connections, resumable) and in one multipart POST /visits
+with every file (good connections; what ODK Collect's one OpenRosa POST costs the server, bar the XML).
+Images are generated before timing. The baseline, in the same run and at the same concurrency, writes
+the same bytes straight to S3 with boto3 and the same documents (one visit, eight attachments) straight
+to MongoDB with pymongo and j=True: what the storage costs with no API around it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import queue
 import sys
 import threading
@@ -21,6 +24,7 @@ import boto3
 import pymongo
 from botocore.config import Config as BotoConfig
 from pymongo.write_concern import WriteConcern
+from urllib3 import encode_multipart_formdata
 
 from bench.common import mib, summary_ms, write_results
 from devkit.answers import visit_json
@@ -103,6 +107,24 @@ def doorstep_visit(base: str, item: tuple, state: dict) -> dict:
     if resp.json().get("state") != "submitted":
         raise RuntimeError(f"visit {visit_id} ended {resp.json().get('state')}, not submitted")
     return {"visit": time.perf_counter() - began, **timings}
+
+
+def doorstep_visit_multipart(base: str, item: tuple, state: dict) -> dict:
+    household, headers, files = item
+    http = state.setdefault("http", Http(base))
+    fields = {"visit": json.dumps(visit_json(household))}
+    fields |= {slot: (slot, body, "application/octet-stream") for slot, body in files.items()}
+    body, content_type = encode_multipart_formdata(fields)
+    began = time.perf_counter()
+    resp = http.request(
+        "POST", "/api/v1/visits", body=body, headers={**headers, "Content-Type": content_type}
+    )
+    if resp.status != 201 or resp.json().get("state") != "submitted":
+        raise RuntimeError(f"POST /visits {resp.status}: {resp.body[:300]!r}")
+    return {"visit": time.perf_counter() - began, "post": [resp.seconds]}
+
+
+PATHS = {"step": doorstep_visit, "multipart": doorstep_visit_multipart}
 
 
 # -- baseline: the same bytes and documents, straight to the stores ----------------------------
@@ -194,6 +216,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--image-sets", type=int, default=8, help="distinct photo/signature sets, reused")
     parser.add_argument("--photo-size", default="1600x1200")
+    parser.add_argument("--paths", default="step,multipart", help="how visits are sent: step, multipart")
     args = parser.parse_args()
     stop_on_sigterm()
     levels = _ints(args.clients)
@@ -202,7 +225,8 @@ def main() -> int:
     if len(counts) != len(levels):
         parser.error("--visits needs one number, or one per --clients level")
     width, height = (int(x) for x in args.photo_size.split("x"))
-    total = sum(counts)
+    paths = [p for p in args.paths.split(",") if p]
+    total = sum(counts) * len(paths)
 
     with Stack("bench-intake") as stack:
         villages = 8
@@ -225,15 +249,18 @@ def main() -> int:
         households = iter(county.households)
         rows = []
         try:
-            for clients, count in zip(levels, counts, strict=True):
+            for (clients, count), path in (
+                (level, p) for level in zip(levels, counts, strict=True) for p in paths
+            ):
                 work = []
                 for i in range(count):
                     household = next(households)
                     work.append((household, tokens[household.village_code], sets[i % len(sets)]))
                 cpu_before = {name: tree_cpu(pid) for name, pid in pids.items()}
+                send = PATHS[path]
                 with PeakRss(pids) as rss:
                     wall, results, errors = run_threads(
-                        clients, work, lambda item, state: doorstep_visit(api.base, item, state)
+                        clients, work, lambda item, state, send=send: send(api.base, item, state)
                     )
                 doorstep = level_figures(wall, results, errors, payload)
                 doorstep["peak_rss_mib"] = {name: mib(v) for name, v in rss.peak.items()}
@@ -248,10 +275,12 @@ def main() -> int:
                     if doorstep["visits_per_s"] and base["visits_per_s"]
                     else None
                 )
-                rows.append({"clients": clients, "doorstep": doorstep, "baseline": base, "ratio": ratio})
+                rows.append(
+                    {"path": path, "clients": clients, "doorstep": doorstep, "baseline": base, "ratio": ratio}
+                )
                 visit, req = doorstep["latency_ms"]["visit"], doorstep["latency_ms"]["any_request"]
                 print(
-                    f"{clients:>3} clients: Doorstep {doorstep['visits_per_s']} visits/s "
+                    f"{path:>9} {clients:>3} clients: Doorstep {doorstep['visits_per_s']} visits/s "
                     f"(visit p50 {visit.get('p50')} ms, p95 {visit.get('p95')} ms; "
                     f"request p50 {req.get('p50')} ms, p95 {req.get('p95')} ms; "
                     f"gunicorn peak {doorstep['peak_rss_mib']['gunicorn']} MiB; "
@@ -269,7 +298,7 @@ def main() -> int:
                 "photo_kib": photo_kb,
                 "signature_kib": [round(len(sets[0][s]) / 1024) for s in SLOTS if s not in PHOTO_SLOTS],
                 "bytes_per_visit": payload,
-                "requests_per_visit": 1 + len(SLOTS),
+                "requests_per_visit": {"step": 1 + len(SLOTS), "multipart": 1},
                 "image_sets": args.image_sets,
                 "worker": "none running: jobs only queued (intake measured alone)",
             },
