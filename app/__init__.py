@@ -11,6 +11,7 @@ from app.config import Config
 from app.errors import register_error_handlers
 from app.extensions import api
 from app.forms import register_forms
+from app.jsonguard import register_json_guard
 from app.login.access import register_authentication
 from app.queue import JobQueue
 from app.routes import BLUEPRINTS
@@ -31,6 +32,7 @@ def create_app(
     register_services(app, config, store, queue)
     register_forms(app)
     register_authentication(app)
+    register_json_guard(app)
     register_api(app)
     register_error_handlers(app)
     register_docs_assets(app)

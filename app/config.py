@@ -34,6 +34,12 @@ class Config:
     MAX_IMAGE_PIXELS: int = field(default_factory=lambda: int(_env("MAX_IMAGE_PIXELS", str(40_000_000))))
     LOGIN_MAX_FAILURES: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
     LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
+    # wrong passwords one address may send for any accounts within LOGIN_LOCK_SECONDS (username spraying)
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int = field(
+        default_factory=lambda: int(_env("LOGIN_MAX_FAILURES_PER_ADDRESS", "100"))
+    )
+    # header a trusted reverse proxy sets to the client's address (e.g. X-Real-IP); empty: none trusted
+    CLIENT_IP_HEADER: str = field(default_factory=lambda: _env("CLIENT_IP_HEADER", ""))
     PASSWORD_HASH_PROFILE: str = field(default_factory=lambda: _env("PASSWORD_HASH_PROFILE", "standard"))
     CHECK_TIME_TOLERANCE_MINUTES: int = field(
         default_factory=lambda: int(_env("CHECK_TIME_TOLERANCE_MINUTES", "60"))

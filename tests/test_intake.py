@@ -7,6 +7,7 @@ import json
 import struct
 import threading
 import zlib
+from datetime import timedelta
 
 import pytest
 
@@ -14,7 +15,7 @@ from app.audit.models import AuditEvent
 from app.households.models import Household
 from app.visits.models import Attachment, Visit
 from devkit.imagegen import make_photo
-from tests.api_submissions import PHOTO_SLOTS, evidence, put_attachment, visit_payload
+from tests.api_submissions import PHOTO_SLOTS, VISIT_START, evidence, put_attachment, visit_payload
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
 
 VILLAGE = "370101001001"
@@ -53,7 +54,7 @@ def test_retry_same_content_200_different_content_409(world, client):
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["id"] == first.json["id"]
     changed = json.loads(json.dumps(payload))
-    changed["ended_at"] = "2026-11-20T11:00:00+00:00"
+    changed["ended_at"] = (VISIT_START + timedelta(hours=2)).isoformat()
     conflict = client.post("/api/v1/visits", json=changed, headers=headers)
     assert conflict.status_code == 409 and conflict.json["errors"]["reason"] == "instance_id_conflict"
     assert Visit.objects.count() == 1

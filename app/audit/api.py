@@ -6,19 +6,21 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from app.areas.schemas import AREA_CODE
 from app.audit import service
 from app.auth.current import current_principal
+from app.inputs import SINCE, Moment, Text
 from app.pagination import PAGE, QuerySetPage
 
 blp = Blueprint("audit", __name__, description="审计日志 Audit log")
 
 
 class AuditQuery(Schema):
-    area = fields.String()
-    actor = fields.String()
-    since = fields.DateTime()
-    action = fields.String()
-    object_id = fields.String()
+    area = Text(validate=AREA_CODE)
+    actor = Text(max_length=100)
+    since = Moment(**SINCE)
+    action = Text(max_length=100)
+    object_id = Text(max_length=64)
 
 
 class AuditOut(Schema):
@@ -29,10 +31,10 @@ class AuditOut(Schema):
     role = fields.String()
     action = fields.String()
     object_type = fields.String()
-    object_id = fields.String()
+    object_id = fields.String(allow_none=True)
     area_path = fields.List(fields.String())
-    ip = fields.String()
-    user_agent = fields.String()
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
     details = fields.Dict()
 
 

@@ -6,7 +6,9 @@ from flask import Flask, current_app, g, request
 
 from app.auth.tokens import TokenSigner
 from app.errors import AccountDisabled, Unauthenticated
-from app.login.credentials import user_for_token
+from app.login.credentials import authenticate, user_for_token
+from app.login.throttle import register_login_throttle
+from app.users.models import User
 from app.users.service import principal_for
 
 PUBLIC_ENDPOINTS = {"login.TokenView", "health.healthz", "health.readyz", "docs_assets", "static"}
@@ -18,7 +20,17 @@ def signer() -> TokenSigner:
 
 
 def client_ip() -> str | None:
-    return request.headers.get("X-Real-IP") or request.remote_addr
+    """The caller's address: the connection's, or the header a trusted proxy sets (CLIENT_IP_HEADER).
+    A header is never trusted by default: a client could name any address, the victim's included."""
+    header = current_app.config["DOORSTEP"].CLIENT_IP_HEADER
+    return (request.headers.get(header) if header else None) or request.remote_addr
+
+
+def check_credentials(username: str, password: str) -> User:
+    """The one credential check for a request (token, HTTP Basic, console): throttled by caller address."""
+    return authenticate(
+        username, password, address=client_ip(), throttle=current_app.extensions["login_throttle"]
+    )
 
 
 def _authenticate() -> None:
@@ -38,4 +50,5 @@ def _authenticate() -> None:
 
 
 def register_authentication(app: Flask) -> None:
+    register_login_throttle(app, client_ip)
     app.before_request(_authenticate)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
-from app.login.access import signer
-from app.login.credentials import authenticate
+from app.login.access import check_credentials, signer
 from app.login.schemas import TokenIn, TokenOut
 
 blp = Blueprint("login", __name__, description="登录 Authentication")
@@ -18,14 +18,11 @@ class TokenView(MethodView):
     @blp.doc(security=[])
     @blp.arguments(TokenIn)
     @blp.response(200, TokenOut)
+    @blp.alt_response(401, schema=ErrorSchema, description="wrong username or password, or account disabled")
+    @blp.alt_response(429, schema=ErrorSchema, description="too many wrong passwords from this address")
     def post(self, credentials):
         cfg = current_app.config["DOORSTEP"]
-        user = authenticate(
-            credentials["username"],
-            credentials["password"],
-            max_failures=cfg.LOGIN_MAX_FAILURES,
-            lock_seconds=cfg.LOGIN_LOCK_SECONDS,
-        )
+        user = check_credentials(credentials["username"], credentials["password"])
         token = signer().issue(str(user.id), user.token_version)
         return {
             "access_token": token,

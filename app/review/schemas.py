@@ -5,16 +5,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
+from app.inputs import Text
 from app.review.service import DECISION_STATES, MAX_BULK
 from app.visits.schemas import VisitOut
 from app.visits.states import REVIEWABLE
 
-COMMENT = validate.Length(max=2000)
+COMMENT = {"multiline": True, "max_length": 2000}
 
 
 class QueueQuery(Schema):
-    area = fields.String(validate=AREA_CODE)
-    state = fields.String(
+    area = Text(validate=AREA_CODE)
+    state = Text(
         validate=validate.OneOf(REVIEWABLE), metadata={"description": "default: checked and has_issues"}
     )
 
@@ -39,19 +40,20 @@ class QueueItemOut(VisitOut):
 
 
 class ReviewIn(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(list(DECISION_STATES)))
-    comment = fields.String(load_default=None, validate=COMMENT)
+    decision = Text(required=True, validate=validate.OneOf(list(DECISION_STATES)))
+    comment = Text(load_default=None, **COMMENT)
     slot_comments = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(validate=validate.Length(max=500)),
+        keys=Text(max_length=100),
+        values=Text(multiline=True, max_length=500),
+        validate=validate.Length(max=50),
         load_default=dict,
         metadata={"description": 'per attachment slot, e.g. {"photo.stove": "照片模糊"}'},
     )
 
 
 class BulkApproveIn(Schema):
-    visit_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=MAX_BULK))
-    comment = fields.String(load_default=None, validate=COMMENT)
+    visit_ids = fields.List(Text(max_length=64), required=True, validate=validate.Length(min=1, max=MAX_BULK))
+    comment = Text(load_default=None, **COMMENT)
 
 
 class ItemError(Schema):

@@ -1,4 +1,11 @@
-"""Tables written as CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX."""
+"""Tables written as CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX: the one writer
+every download uses.
+
+Cells carry text people typed (names, addresses, comments), so nothing in a cell may run when an office
+worker opens the file: text that a spreadsheet would read as a formula (starting with = + - @ tab or CR,
+OWASP's CSV-injection list) gets a leading apostrophe in CSV, and XLSX cells are written as text (never
+a formula cell) with Excel's quote prefix. Control characters that XLSX cannot hold become U+FFFD.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +14,50 @@ import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 # Rates are stored as percentages (66.7); the cell shows "66.7%" and keeps the number the JSON has.
 NUMBER_FORMATS = {"percent": '0.0"%"', "count": "0"}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def printable(text: str) -> str:
+    """The text with the control characters XLSX cannot hold replaced by U+FFFD."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def csv_cell(value):
+    """A CSV cell: numbers as they are, text that could run as a formula behind an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = printable(value)
+        return "'" + text if is_formula_like(text) else text
+    return value
 
 
 def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow([csv_cell(h) for h in headers])
+    writer.writerows([[csv_cell(v) for v in row] for row in rows])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _append_row(sheet, values: Sequence) -> None:
+    """Append a row whose text cells stay text: openpyxl would make "=..." a formula cell."""
+    sheet.append([printable(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if is_formula_like(cell.value):
+                cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
 
 
 def xlsx_bytes(
@@ -34,11 +72,11 @@ def xlsx_bytes(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append(list(headers))
+    _append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        _append_row(sheet, row)
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(10, 2 * len(header) + 2)
@@ -50,7 +88,7 @@ def xlsx_bytes(
     if notes:
         about = workbook.create_sheet("说明")
         for label, text in notes:
-            about.append([label, text])
+            _append_row(about, [label, text])
         about.column_dimensions["A"].width = 20
         about.column_dimensions["B"].width = 100
     out = io.BytesIO()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from app import jsonguard
 from app.auth.current import current_principal
 from app.errors import ValidationFailed
 from app.pagination import PAGE, QuerySetPage, RenderedQuery
@@ -56,10 +55,7 @@ def _multipart_submission(max_bytes: int) -> tuple[dict, dict[str, ReceivedUploa
     raw = request.form.get("visit")
     if not raw:
         raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
-    try:
-        data = _load_visit(json.loads(raw))
-    except json.JSONDecodeError as err:
-        raise ValidationFailed(errors={"visit": [f"JSON 无效 Invalid JSON: {err}"]}) from err
+    data = _load_visit(jsonguard.loads(raw))
     uploads: dict[str, ReceivedUpload] = {}
     try:
         for slot, part in request.files.items():

@@ -1,7 +1,8 @@
 """Attachment files: which slot a file may fill, whether it is an acceptable image, where it is stored.
 
-Storing is one atomic upsert per (visit, slot) that returns what was there before, so of concurrent
-identical uploads exactly one records the file (201 and one audit entry) and the others see a retry.
+Storing is an insert or a conditional replacement per (visit, slot) that says what was there before, so
+of concurrent identical uploads exactly one records the file (201 and one audit entry) and the others
+see a retry.
 """
 
 from __future__ import annotations
@@ -62,7 +63,12 @@ def storage_key(visit: Visit, slot: str, sha256: str, content_type: str) -> str:
 def record(
     visit: Visit, spec: AttachmentSlot, key: str, upload: ReceivedUpload, info: ImageInfo, **fields
 ) -> str | None:
-    """Upsert the slot's attachment atomically; returns the sha256 that was there before (None: new)."""
+    """Store the slot's attachment; returns the sha256 that was there before (None: the slot was empty).
+
+    An insert (the unique (visit_id, slot) index lets exactly one of concurrent uploads in), else a
+    replacement conditional on different bytes (exactly one of concurrent replacements matches). A twin
+    that finds its bytes already there gets them back as "before", which callers read as a retry.
+    """
     values = dict(
         household_id=visit.household_id,
         area_path=visit.area_path,
@@ -77,13 +83,15 @@ def record(
         **DERIVED,
         **fields,
     )
-    changes = {f"set__{k}": v for k, v in values.items()}
-    query = Attachment.objects(visit_id=str(visit.id), slot=spec.slot)
     try:
-        before = query.modify(upsert=True, new=False, **changes)
-    except NotUniqueError:  # a concurrent upload inserted the slot first: now it is an update
-        before = query.modify(new=False, **changes)
-    return before.sha256 if before is not None else None
+        Attachment(visit_id=str(visit.id), slot=spec.slot, **values).save(force_insert=True)
+        return None
+    except NotUniqueError:
+        pass  # the slot holds a file: replace it, unless it is already these bytes
+    changes = {f"set__{k}": v for k, v in values.items()}
+    others = Attachment.objects(visit_id=str(visit.id), slot=spec.slot, sha256__ne=upload.sha256)
+    before = others.modify(new=False, **changes)
+    return before.sha256 if before is not None else upload.sha256
 
 
 def attachments_of(visit: Visit) -> dict[str, Attachment]:
