@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
 from app.auth.current import current_principal
 from app.pagination import PAGE, QuerySetPage
@@ -43,7 +44,7 @@ class RectificationView(MethodView):
 
     @blp.arguments(RectificationPatch)
     @blp.response(200, RectificationOut)
-    @blp.alt_response(409, description="the item is already closed (销号)")
+    @blp.alt_response(409, schema=ErrorSchema, description="the item is already closed (销号)")
     def patch(self, changes, item_id):
         """Set measure, deadline or responsible person; `status: closed` with a `close_note` closes it."""
         return service.update_item(current_principal(), item_id, changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
 from app.auth.current import current_principal
 from app.pagination import PAGE, QuerySetPage, RenderedQuery
@@ -51,8 +52,10 @@ class ReviewQueueView(MethodView):
 class ReviewView(MethodView):
     @blp.arguments(ReviewIn)
     @blp.response(200, VisitOut)
-    @blp.alt_response(409, description="already decided (reason already_decided), or changed meanwhile")
-    @blp.alt_response(422, description="comment missing where one is required")
+    @blp.alt_response(
+        409, schema=ErrorSchema, description="already decided (reason already_decided), or changed meanwhile"
+    )
+    @blp.alt_response(422, schema=ErrorSchema, description="comment missing where one is required")
     def post(self, data, visit_id):
         """Decide on a visit: approve, reject or request_revisit (verifiers only; one decision per visit).
 

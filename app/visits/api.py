@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import ValidationError
 
 from app import jsonguard
@@ -95,7 +96,7 @@ class VisitsView(MethodView):
     )
     @blp.response(201, VisitOut)
     @blp.alt_response(200, schema=VisitOut, description="a retry of the same submission")
-    @blp.alt_response(409, description="same instance_id, different content")
+    @blp.alt_response(409, schema=ErrorSchema, description="same instance_id, different content")
     def post(self):
         """Create a visit; as multipart, with its attachments in the same request."""
         intake = _intake()
