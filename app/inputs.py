@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from app.clock import CHINA_TZ, now
 
@@ -76,14 +76,28 @@ class Text(fields.String):
         return text
 
 
+def implausible_time(moment: datetime, *, past: timedelta, ahead: timedelta) -> str | None:
+    """Why `moment` is implausible (before `past` ago or after `ahead` from now), or None when it is not.
+    Comparisons of aware datetimes never overflow, whatever the year; a naive one is read as China time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    stamp = now()
+    earliest, latest = stamp - past, stamp + ahead
+    if earliest <= moment <= latest:
+        return None
+    return (
+        f"时间不合理，应在 {_minutes(earliest)} 至 {_minutes(latest)} 之间 Implausible time: must be between "
+        f"{_minutes(earliest)} and {_minutes(latest)}"
+    )
+
+
+def _minutes(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TZ).isoformat(timespec="minutes")
+
+
 class Moment(fields.AwareDateTime):
     """An ISO 8601 date-time (China time when it has no offset) between `past` before now and `ahead`
     after it: a visit on 0001-01-01 or 9999-12-31 is refused with 422, never stored or overflowed."""
-
-    default_error_messages = {
-        "out_of_window": "时间不合理，应在 {earliest} 至 {latest} 之间 Implausible time: must be between "
-        "{earliest} and {latest}",
-    }
 
     def __init__(self, *, past: timedelta, ahead: timedelta, **kwargs):
         kwargs.setdefault("default_timezone", CHINA_TZ)
@@ -92,14 +106,9 @@ class Moment(fields.AwareDateTime):
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
         moment = super()._deserialize(value, attr, data, **kwargs)
-        stamp = now()
-        earliest, latest = stamp - self.past, stamp + self.ahead
-        if not earliest <= moment <= latest:
-            raise self.make_error(
-                "out_of_window",
-                earliest=earliest.astimezone(CHINA_TZ).isoformat(timespec="minutes"),
-                latest=latest.astimezone(CHINA_TZ).isoformat(timespec="minutes"),
-            )
+        problem = implausible_time(moment, past=self.past, ahead=self.ahead)
+        if problem:
+            raise ValidationError(problem)
         return moment
 
 

@@ -79,3 +79,15 @@ def call_and_validate(case, role: str, world: dict) -> None:
         if known and len(str(made_up)) % 2 == 0:
             case.path_parameters[name] = known[len(str(made_up)) // 2 % len(known)]
     case.call_and_validate(headers=world["headers"][role], checks=CHECKS)
+
+
+@schema.parametrize()
+@FUZZ
+def test_every_operation_as_admin(case, world):
+    call_and_validate(case, "admin", world)
+
+
+@schema.parametrize()
+@FUZZ
+def test_every_operation_as_cadre(case, world):
+    call_and_validate(case, "cadre", world)

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from marshmallow import Schema, fields
 
 from app.clock import now
+from app.errors import ValidationFailed
 from app.households.models import Household
 from app.inputs import Text
 from app.jsonguard import MAX_BYTES, MAX_DEPTH, depth
+from app.users.models import User
+from app.users.service import principal_for
+from app.visits import intake
 from app.visits.models import Visit
+from app.visits.schemas import VisitIn
 from tests.api_submissions import visit_payload
 from tests.factories import PROVINCE, HouseholdFactory, area_tree, make_user, token_for
 
@@ -215,6 +220,19 @@ def test_implausible_visit_times_are_422(world, client, started_at):
         client.post("/api/v1/visits", json=payload, headers=headers["cadre"]), 422, "validation_failed"
     )
     assert "started_at" in json.dumps(body["errors"])
+    assert Visit.objects.count() == 0
+
+
+def test_intake_itself_holds_visits_to_the_window(world, session_app):
+    """OpenRosa and other ways in call intake without the JSON schema: the window holds there too."""
+    household, _ = world
+    cadre = principal_for(User.objects.get(role="cadre"))
+    ext, cfg = session_app.extensions, session_app.config["DOORSTEP"]
+    svc = intake.Intake(ext["store"], ext["queue"], ext["forms"], cfg.MAX_UPLOAD_BYTES, cfg.MAX_IMAGE_PIXELS)
+    data = VisitIn().load(visit_payload(household)) | {"started_at": datetime(1, 1, 1, tzinfo=UTC)}
+    with pytest.raises(ValidationFailed) as refused:
+        intake.create_visit(svc, cadre, data | {"instance_id": str(data["instance_id"])})
+    assert set(refused.value.details["errors"]) == {"started_at"}
     assert Visit.objects.count() == 0
 
 
