@@ -13,6 +13,7 @@ from app.extensions import api
 from app.forms import register_forms
 from app.jsonguard import register_json_guard
 from app.login.access import register_authentication
+from app.openrosa.api import register_openrosa
 from app.queue import JobQueue
 from app.routes import BLUEPRINTS
 from app.storage import ObjectStore
@@ -34,6 +35,7 @@ def create_app(
     register_authentication(app)
     register_json_guard(app)
     register_api(app)
+    register_openrosa(app)
     register_error_handlers(app)
     register_docs_assets(app)
     register_cli(app)

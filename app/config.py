@@ -46,6 +46,8 @@ class Config:
     )
     CHECK_MAX_DISTANCE_M: float = field(default_factory=lambda: float(_env("CHECK_MAX_DISTANCE_M", "500")))
     SWEEP_STALE_MINUTES: int = field(default_factory=lambda: int(_env("SWEEP_STALE_MINUTES", "30")))
+    # the public base URL phones use (https://host), when the app sits behind a proxy that hides it
+    PUBLIC_URL: str = field(default_factory=lambda: _env("PUBLIC_URL", ""))
     FORMS_DIR: str = field(
         default_factory=lambda: _env("FORMS_DIR", os.path.join(os.path.dirname(__file__), "..", "forms"))
     )

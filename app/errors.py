@@ -78,6 +78,9 @@ JsonTooDeep = _error("JsonTooDeep", 400, "json_too_deep", "JSON 嵌套过深 JSO
 InvalidUnicode = _error(
     "InvalidUnicode", 400, "invalid_unicode", "文本含无效的 Unicode 字符 Text is not valid Unicode"
 )
+InvalidSubmission = _error(
+    "InvalidSubmission", 400, "invalid_submission", "提交的表单数据无法读取 Submission cannot be read"
+)
 ImportFailed = _error(
     "ImportFailed", 422, "import_failed", "导入失败，未写入任何数据 Import failed, nothing written"
 )

@@ -7,6 +7,7 @@ from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
 from app.login.api import blp as login_blp
+from app.openrosa.setup_api import blp as phone_setup_blp
 from app.rectification.api import blp as rectification_blp
 from app.reports.api import blp as reports_blp
 from app.review.api import blp as review_blp
@@ -21,6 +22,7 @@ BLUEPRINTS = [
     (login_blp, API + "/auth"),
     (areas_blp, API + "/areas"),
     (users_blp, API + "/users"),
+    (phone_setup_blp, API + "/users"),  # /users/{id}/app-tokens, /users/{id}/collect-qr.png
     (households_blp, API + "/households"),
     (forms_blp, API + "/forms"),
     (visits_blp, API + "/visits"),

@@ -14,3 +14,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -e ".[servers,dev]"
   echo "$want" > "$stamp"
 fi
+# ODK's own XForms engine for the OpenRosa tests (tests/odk): Node 20+ and the packages in its lock file,
+# installed again only when the lock changes.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+odk=tests/odk
+lock_sum=$(sha256sum "$odk/package-lock.json" | cut -d' ' -f1)
+if [ ! -d "$odk/node_modules" ] || [ "$(cat "$odk/node_modules/.doorstep-lock" 2>/dev/null)" != "$lock_sum" ]; then
+  (cd "$odk" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > "$odk/node_modules/.doorstep-lock"
+fi

@@ -18,7 +18,7 @@ from app.rectification.service import open_from_checks
 from app.visits import lifecycle
 from app.visits.assessment import assess_visit
 from app.visits.models import Attachment, Visit
-from app.visits.states import DECIDED
+from app.visits.states import FINAL
 from workers.runtime import services
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, visit_id: str) ->
     visit = Visit.objects(id=visit_id).first()
     if visit is None:
         raise LookupError(f"visit {visit_id} not found")
-    if visit.state in DECIDED or visit.state == "receiving":
+    if visit.state in FINAL or visit.state == "receiving":
         log.info("visit %s is %s: nothing to check", visit_id, visit.state)
         return visit.state
     form = forms.get(visit.form_id, visit.form_version)

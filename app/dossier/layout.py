@@ -27,6 +27,7 @@ VISIT_STATES = {
     "approved": "审核通过",
     "rejected": "审核不通过",
     "revisit_requested": "要求重新走访",
+    "superseded": "已被修改后的版本替代",
 }
 HOUSEHOLD_STATES = {
     "registered": "已建档",

@@ -1,15 +1,23 @@
-"""Authentication in one place: every /api/v1 request except the token endpoint needs a bearer token."""
+"""Authentication in one place: every /api/v1 request except the token endpoint needs a bearer token;
+every /openrosa request HTTP Basic credentials or an app token in its path (/openrosa/key/<token>/…).
+All of them resolve to the same Principal, with the same roles, areas and login throttle."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from app.auth.principal import Principal
 from app.auth.tokens import TokenSigner
 from app.errors import AccountDisabled, Unauthenticated
+from app.login.app_tokens import user_for_app_token
+from app.login.basic import CredentialCache, basic_credentials, basic_principal
 from app.login.credentials import authenticate, user_for_token
 from app.login.throttle import register_login_throttle
 from app.users.models import User
 from app.users.service import principal_for
+
+OPENROSA_PREFIX = "/openrosa/"
+CREDENTIAL_CACHE_SECONDS = 15 * 60  # safe to be long: every hit is re-validated (basic.py)
 
 PUBLIC_ENDPOINTS = {"login.TokenView", "health.healthz", "health.readyz", "docs_assets", "static"}
 
@@ -34,6 +42,9 @@ def check_credentials(username: str, password: str) -> User:
 
 
 def _authenticate() -> None:
+    if request.path.startswith(OPENROSA_PREFIX):
+        g.principal = _phone_principal()
+        return
     if not request.path.startswith("/api/") or request.endpoint in PUBLIC_ENDPOINTS:
         return
     header = request.headers.get("Authorization", "")
@@ -49,6 +60,31 @@ def _authenticate() -> None:
     g.principal = principal_for(user, client_ip(), request.headers.get("User-Agent"))
 
 
+def _phone_principal() -> Principal:
+    """OpenRosa phones: an app token in the URL path, else HTTP Basic (401 with a challenge if absent)."""
+    token = (request.view_args or {}).get("app_token")
+    if token:
+        user = user_for_app_token(token)
+        if user is None:
+            raise Unauthenticated("应用令牌无效或已撤销 App token invalid or revoked")
+        if not user.active:
+            raise AccountDisabled()
+        return principal_for(user, client_ip(), request.headers.get("User-Agent"))
+    credentials = basic_credentials(request.headers.get("Authorization"))
+    if credentials is None:
+        raise Unauthenticated()
+    return basic_principal(
+        *credentials,
+        cache=current_app.extensions["credential_cache"],
+        throttle=current_app.extensions["login_throttle"],
+        ip=client_ip(),
+        user_agent=request.headers.get("User-Agent"),
+    )
+
+
 def register_authentication(app: Flask) -> None:
     register_login_throttle(app, client_ip)
+    app.extensions["credential_cache"] = CredentialCache(
+        app.config["DOORSTEP"].SECRET_KEY, ttl_seconds=CREDENTIAL_CACHE_SECONDS
+    )
     app.before_request(_authenticate)

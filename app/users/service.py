@@ -42,7 +42,8 @@ def _check_areas(principal: Principal, codes: list[str]) -> list[str]:
     return paths
 
 
-def _check_role(principal: Principal, role: str) -> None:
+def check_manageable(principal: Principal, role: str) -> None:
+    """Forbidden unless the caller may create or change users of `role`."""
     if role not in MANAGEABLE_ROLES.get(principal.role, ()):
         raise Forbidden(f"不能管理 {role} 角色 You may not manage {role} users", role=role)
 
@@ -58,7 +59,7 @@ def create_user(
     phone: str | None = None,
 ) -> User:
     principal.require("users.write")
-    _check_role(principal, role)
+    check_manageable(principal, role)
     if len(password) < passwords.MIN_LENGTH:
         raise ValidationFailed(errors={"password": [f"至少 {passwords.MIN_LENGTH} 位 At least 8 characters"]})
     paths = _check_areas(principal, area_codes)
@@ -110,9 +111,9 @@ def get_user(principal: Principal, user_id: str) -> User:
 def update_user(principal: Principal, user_id: str, changes: dict) -> User:
     principal.require("users.write")
     user = get_user(principal, user_id)
-    _check_role(principal, user.role)
+    check_manageable(principal, user.role)
     if "role" in changes:
-        _check_role(principal, changes["role"])
+        check_manageable(principal, changes["role"])
         user.role = changes["role"]
     if "area_codes" in changes:
         user.area_paths = _check_areas(principal, changes["area_codes"])

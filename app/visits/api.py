@@ -6,7 +6,6 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
-from marshmallow import ValidationError
 
 from app import jsonguard
 from app.auth.current import current_principal
@@ -16,21 +15,14 @@ from app.visits import intake as service
 from app.visits.attachments import attachments_of
 from app.visits.presenter import visit_view, visits_view
 from app.visits.queries import get_visit, visible_visits
-from app.visits.schemas import VisitIn, VisitOut, VisitQuery
+from app.visits.schemas import VisitIn, VisitOut, VisitQuery, load_visit
 from app.visits.upload import ReceivedUpload, receive
 
 blp = Blueprint("visits", __name__, description="入户走访 Visits")
 
 
 def _intake() -> service.Intake:
-    ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
-    return service.Intake(
-        store=ext["store"],
-        queue=ext["queue"],
-        forms=ext["forms"],
-        max_bytes=cfg.MAX_UPLOAD_BYTES,
-        max_pixels=cfg.MAX_IMAGE_PIXELS,
-    )
+    return service.Intake.from_extensions(current_app.extensions, current_app.config["DOORSTEP"])
 
 
 def _show(visit) -> dict:
@@ -43,20 +35,12 @@ def _show(visit) -> dict:
     )
 
 
-def _load_visit(raw) -> dict:
-    try:
-        data = VisitIn().load(raw)
-    except ValidationError as err:
-        raise ValidationFailed(errors=err.messages) from err
-    return data | {"instance_id": str(data["instance_id"])}
-
-
 def _multipart_submission(max_bytes: int) -> tuple[dict, dict[str, ReceivedUpload]]:
     """The `visit` JSON part and one received upload per slot part."""
     raw = request.form.get("visit")
     if not raw:
         raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
-    data = _load_visit(jsonguard.loads(raw))
+    data = load_visit(jsonguard.loads(raw))
     uploads: dict[str, ReceivedUpload] = {}
     try:
         for slot, part in request.files.items():
@@ -103,7 +87,7 @@ class VisitsView(MethodView):
         if request.mimetype == "multipart/form-data":
             data, uploads = _multipart_submission(intake.max_bytes)
         else:
-            data, uploads = _load_visit(request.get_json(silent=True) or {}), {}
+            data, uploads = load_visit(request.get_json(silent=True) or {}), {}
         try:
             visit, created = service.submit(intake, current_principal(), data, uploads)
         finally:

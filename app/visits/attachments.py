@@ -53,10 +53,13 @@ def accept_image(
     return info
 
 
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "text/csv": "csv"}
+
+
 def storage_key(visit: Visit, slot: str, sha256: str, content_type: str) -> str:
     """county/town/village/household/visit/slot-hash.ext: a county's objects stay together."""
     county, town, village = (visit.area_path + [""] * 5)[2:5]
-    ext = "png" if content_type == "image/png" else "jpg"
+    ext = EXTENSIONS.get(content_type, "bin")
     return f"{county}/{town}/{village}/{visit.household_id}/{visit.id}/{slot}-{sha256[:16]}.{ext}"
 
 

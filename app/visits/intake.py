@@ -9,8 +9,10 @@ The JSON API, its multipart form and OpenRosa all come in through these function
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mongoengine import NotUniqueError
 
@@ -45,9 +47,26 @@ class Intake:
     max_bytes: int
     max_pixels: int
 
+    @classmethod
+    def from_extensions(cls, extensions: Mapping[str, Any], config: Any) -> Intake:
+        """Intake over an app's registered store, queue and forms, with its configured upload limits."""
+        return cls(
+            store=extensions["store"],
+            queue=extensions["queue"],
+            forms=extensions["forms"],
+            max_bytes=config.MAX_UPLOAD_BYTES,
+            max_pixels=config.MAX_IMAGE_PIXELS,
+        )
 
-def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visit, bool]:
-    """Create the visit, or return the existing one for a retry. Returns (visit, created)."""
+
+def create_visit(
+    intake: Intake, principal: Principal, data: dict, *, origin: Mapping[str, Any] | None = None
+) -> tuple[Visit, bool]:
+    """Create the visit, or return the existing one for a retry. Returns (visit, created).
+
+    `origin` (e.g. {"source": "openrosa", "device_id": …}) is recorded but is not part of the content
+    that tells a retry from a different submission.
+    """
     principal.require("visits.submit")
     digest = json_digest(data)  # what the phone sent: a retry or a different submission
     existing = Visit.objects(instance_id=data["instance_id"]).first()
@@ -75,6 +94,7 @@ def create_visit(intake: Intake, principal: Principal, data: dict) -> tuple[Visi
         lon=location.get("lon"),
         accuracy_m=location.get("accuracy_m"),
         answers=answers,
+        origin=dict(origin or {}),
         expected_slots=required,
         state="receiving",
         history=[
@@ -131,7 +151,12 @@ def _same_or_conflict(existing: Visit, digest: str, principal: Principal) -> Vis
 
 
 def submit(
-    intake: Intake, principal: Principal, data: dict, uploads: dict[str, ReceivedUpload]
+    intake: Intake,
+    principal: Principal,
+    data: dict,
+    uploads: Mapping[str, ReceivedUpload],
+    *,
+    origin: Mapping[str, Any] | None = None,
 ) -> tuple[Visit, bool]:
     """Create the visit and store its files in one go. Every file is checked first, so a refused file
     leaves nothing behind; a retry of the whole submission changes nothing. Returns (visit, created)."""
@@ -140,7 +165,7 @@ def submit(
     checked = {
         slot: _accept(intake, attachments.slot_spec(form, slot), upload) for slot, upload in uploads.items()
     }
-    visit, created = create_visit(intake, principal, data)
+    visit, created = create_visit(intake, principal, data, origin=origin)
     for slot, upload in uploads.items():
         visit, stored = _store(intake, principal, visit, slot, upload, checked[slot])
         created = created or stored
@@ -154,6 +179,34 @@ def attach(
     principal.require("visits.submit")
     visit = get_visit(principal, visit_id)
     return _store(intake, principal, visit, slot, upload)
+
+
+def attach_device_audit(intake: Intake, principal: Principal, visit_id: str, upload: ReceivedUpload) -> bool:
+    """Store the phone's own audit log (ODK Collect's audit.csv: time per question and, with location
+    tracking, where the phone was) beside the evidence and record it on the visit. It is not an evidence
+    slot, so it may arrive after the visit is complete. Returns False when these bytes are already stored."""
+    principal.require("visits.submit")
+    visit = get_visit(principal, visit_id)
+    if visit.cadre_id != principal.user_id:
+        raise Forbidden("只有提交走访的干部可以上传附件 Only the visiting cadre may upload")
+    if (visit.device_audit or {}).get("sha256") == upload.sha256:
+        return False
+    upload.file.seek(0)
+    if not upload.file.read(64).startswith(b"event"):
+        raise ValidationFailed(
+            "audit.csv 不是 ODK 审计日志 Not an ODK audit log", reason_detail="not_audit_log"
+        )
+    key = attachments.storage_key(visit, "device_audit", upload.sha256, "text/csv")
+    upload.file.seek(0)
+    metadata = {"visit": str(visit.id), "slot": "device_audit", "uploaded-by": principal.username}
+    intake.store.put(key, upload.file, "text/csv", sha256_hex=upload.sha256, metadata=metadata)
+    stamp = now()
+    record = {"key": key, "sha256": upload.sha256, "size": upload.size, "uploaded_at": stamp}
+    Visit.objects(id=visit.id).update_one(set__device_audit=record, set__updated_at=stamp)
+    audit.record(
+        principal, "visit.device_audit", "visit", str(visit.id), visit.area_path, sha256=upload.sha256
+    )
+    return True
 
 
 def _accept(intake: Intake, spec, upload: ReceivedUpload) -> ImageInfo:

@@ -54,6 +54,10 @@ class Visit(Document):
     answers = DictField()
     state = StringField(required=True, choices=STATES, default="receiving")
     expected_slots = ListField(StringField())  # required slots, from the form version
+    # where it came from, not part of its content: {"source": "openrosa", "device_id", "supersedes"}
+    origin = DictField()
+    device_audit = DictField()  # ODK Collect's audit log (audit.csv) as stored: {key, sha256, size}
+    superseded_by = StringField()  # the edited visit that replaced this one
     checks = ListField(DictField())
     assessment = DictField()
     review = DictField()

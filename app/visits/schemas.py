@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.areas.schemas import AREA_CODE
+from app.errors import ValidationFailed
 from app.inputs import SINCE, VISIT_TIME, Moment, Text
 from app.visits.states import STATES
 
@@ -28,6 +29,15 @@ class VisitIn(Schema):
     ended_at = Moment(required=True, **VISIT_TIME)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
+
+
+def load_visit(raw: object) -> dict:
+    """A visit as phones send it (JSON, or mapped from an OpenRosa instance), checked and typed."""
+    try:
+        data = VisitIn().load(raw)
+    except ValidationError as err:
+        raise ValidationFailed(errors=err.messages) from err
+    return data | {"instance_id": str(data["instance_id"])}
 
 
 class AttachmentOut(Schema):
