@@ -15,6 +15,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from marshmallow import ValidationError, fields, validate
+from mongoengine import StringField
 
 from app.clock import CHINA_TZ, now
 
@@ -54,7 +55,7 @@ class Text(fields.String):
         multiline: bool = False,
         max_length: int | None = None,
         min_length: int | None = None,
-        fits=None,
+        fits: StringField | None = None,
         **kwargs,
     ):
         if fits is not None and max_length is None:
