@@ -14,8 +14,11 @@ from mongoengine.connection import get_db
 
 from app import create_app
 from app.config import Config
+from app.documents import ALL_DOCUMENTS
 from devkit.servers import EmbeddedServices
 from workers.runtime import build_worker
+
+BIG = 1000  # documents in a collection past which the per-test clean-up drops it
 
 
 @pytest.fixture(scope="session")
@@ -95,8 +98,15 @@ def session_app(config):
 def app(session_app):
     """The app with an empty database (indexes kept) and empty queues."""
     db = get_db()
+    documents = {d._get_collection_name(): d for d in ALL_DOCUMENTS}
     for name in db.list_collection_names():
-        db[name].delete_many({})
+        if db[name].estimated_document_count() > BIG and name in documents:
+            # deleting thousands of documents one by one is slow on the embedded server: drop the
+            # collection and create its indexes again instead
+            db.drop_collection(name)
+            documents[name].ensure_indexes()
+        else:
+            db[name].delete_many({})
     session_app.extensions["queue"].connection.flushdb()
     with session_app.app_context():
         yield session_app
