@@ -94,20 +94,30 @@ def session_app(config):
     return app
 
 
+@pytest.fixture(scope="session")
+def empty_data(session_app):
+    """A function that empties the database (indexes kept) and the queues."""
+
+    def empty() -> None:
+        db = get_db()
+        documents = {d._get_collection_name(): d for d in ALL_DOCUMENTS}
+        for name in db.list_collection_names():
+            if db[name].estimated_document_count() > BIG and name in documents:
+                # deleting thousands of documents one by one is slow on the embedded server: drop the
+                # collection and create its indexes again instead
+                db.drop_collection(name)
+                documents[name].ensure_indexes()
+            else:
+                db[name].delete_many({})
+        session_app.extensions["queue"].connection.flushdb()
+
+    return empty
+
+
 @pytest.fixture
-def app(session_app):
+def app(session_app, empty_data):
     """The app with an empty database (indexes kept) and empty queues."""
-    db = get_db()
-    documents = {d._get_collection_name(): d for d in ALL_DOCUMENTS}
-    for name in db.list_collection_names():
-        if db[name].estimated_document_count() > BIG and name in documents:
-            # deleting thousands of documents one by one is slow on the embedded server: drop the
-            # collection and create its indexes again instead
-            db.drop_collection(name)
-            documents[name].ensure_indexes()
-        else:
-            db[name].delete_many({})
-    session_app.extensions["queue"].connection.flushdb()
+    empty_data()
     with session_app.app_context():
         yield session_app
 
