@@ -58,7 +58,7 @@ def household_body(**overrides) -> dict:
 def test_depth_is_measured_without_recursion_and_ignores_brackets_in_strings():
     assert depth(b'{"a": [1, {"b": "[[[[{{{{"}]}') == 3
     assert depth(b'"\\"[[[["') == 0
-    assert depth(b"[" * 100_000) == MAX_DEPTH + 1  # stops counting once over the limit
+    assert depth(b"[" * 100_000) > MAX_DEPTH
 
 
 @pytest.mark.parametrize("who", ["cadre", "admin", None])
