@@ -23,6 +23,7 @@ from app.documents import ALL_DOCUMENTS
 from app.errors import DoorstepError
 from app.forms.cli import check_forms_command, publish_form_command
 from app.households.importer import import_households
+from app.upgrade.steps import migrate
 from app.users.service import create_user
 from app.visits.handoff import sweep
 
@@ -94,6 +95,16 @@ def create_user_command(username, role, areas, display_name, password) -> None:
     except DoorstepError as err:
         _fail(err)
     click.echo(f"created {user.username} ({user.role}) id={user.id}")
+
+
+@cli_group.command("migrate")
+@with_appcontext
+def migrate_command() -> None:
+    """Bring existing data up to date (idempotent): form roles, satisfaction answers, review levels,
+    poverty statuses, and households a satisfaction survey overwrote."""
+    ext = current_app.extensions
+    for step, changed in migrate(ext["forms"], ext["review_chain"]).items():
+        click.echo(f"{step}: {changed} changed")
 
 
 @cli_group.command("sweep")

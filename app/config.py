@@ -45,6 +45,10 @@ class Config:
         default_factory=lambda: int(_env("CHECK_TIME_TOLERANCE_MINUTES", "60"))
     )
     CHECK_MAX_DISTANCE_M: float = field(default_factory=lambda: float(_env("CHECK_MAX_DISTANCE_M", "500")))
+    # the default review chain (逐级签字把关) for areas without their own: levels in signing order, and
+    # the share of approved visits a city re-checks
+    REVIEW_LEVELS: str = field(default_factory=lambda: _env("REVIEW_LEVELS", "town,county"))
+    REVIEW_RECHECK_PERCENT: float = field(default_factory=lambda: float(_env("REVIEW_RECHECK_PERCENT", "5")))
     SWEEP_STALE_MINUTES: int = field(default_factory=lambda: int(_env("SWEEP_STALE_MINUTES", "30")))
     # the public base URL phones use (https://host), when the app sits behind a proxy that hides it
     PUBLIC_URL: str = field(default_factory=lambda: _env("PUBLIC_URL", ""))

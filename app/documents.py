@@ -1,10 +1,12 @@
 """Every Document the app stores, for index creation and test clean-up."""
 
+from app.adjustment.models import Identification
 from app.areas.models import Area
 from app.audit.models import AuditEvent
-from app.households.models import Household
+from app.households.models import Household, PovertyEvent
 from app.login.models import AppToken
 from app.rectification.models import RectificationItem
+from app.review.models import RecheckDraw, ReviewChain
 from app.samples.models import Sample
 from app.users.models import User
 from app.visits.models import Attachment, Visit
@@ -12,10 +14,14 @@ from app.visits.models import Attachment, Visit
 ALL_DOCUMENTS: list = [
     Area,
     Household,
+    PovertyEvent,
+    Identification,
     User,
     AuditEvent,
     RectificationItem,
     Sample,
+    ReviewChain,
+    RecheckDraw,
     Visit,
     Attachment,
     AppToken,

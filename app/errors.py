@@ -65,6 +65,9 @@ AlreadyDecided = _error("AlreadyDecided", 409, "already_decided", "该走访已�
 InvalidTransition = _error(
     "InvalidTransition", 409, "invalid_transition", "状态不允许此操作 Not allowed in this state"
 )
+AlreadyRevised = _error(
+    "AlreadyRevised", 409, "already_revised", "该走访已有复访纠正 Visit already corrected by another visit"
+)
 SlotLocked = _error(
     "SlotLocked",
     409,

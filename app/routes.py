@@ -1,5 +1,6 @@
 """Every blueprint and where it is mounted: the API's table of contents."""
 
+from app.adjustment.api import blp as adjustment_blp
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
 from app.dossier.api import blp as dossier_blp
@@ -32,4 +33,6 @@ BLUEPRINTS = [
     (dossier_blp, API + "/households"),  # /households/{id}/dossier.pdf
     (samples_blp, API + "/samples"),
     (rectification_blp, API + "/rectifications"),
+    # /households/{id}/poverty-events, /households/{id}/assistance, /identifications
+    (adjustment_blp, API),
 ]

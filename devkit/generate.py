@@ -62,6 +62,8 @@ VILLAGE_WORDS = [
 ]
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 GIVEN = ["建国", "秀英", "桂兰", "志强", "玉梅", "德胜", "春花", "永福", "海燕", "金山", "淑珍", "明亮"]
+# poverty statuses of the demo register, roughly as a county looks after 2020: most lifted out
+POVERTY_MIX = ["poor"] * 3 + ["lifted_supported"] * 10 + ["lifted_unsupported"] * 5 + ["unstable", "marginal"]
 CAUSES = ["因病", "因残", "因学", "缺技术", "缺劳力", "缺资金", "自身发展动力不足"]
 CENTER = (36.484, 115.443)  # 冠县
 DEMO_PASSWORD = "doorstep-demo-1"
@@ -158,6 +160,7 @@ def build_households(
                     "helper_id": str(helper.id) if helper else None,
                     "helper_name": (helper.display_name if helper else None),
                     "status": "registered",
+                    "poverty_status": rng.choice(POVERTY_MIX),
                     "version": 1,
                     "created_at": stamp,
                     "updated_at": stamp,

@@ -38,6 +38,8 @@ HOUSEHOLD_STATUS = {
     "revisit_requested": "revisit_requested",
 }
 ORDER = ["receiving", "submitted", "checked", "has_issues", "approved", "rejected", "revisit_requested"]
+CHAIN = {"levels": ["town", "county"], "recheck_percent": 5.0, "source": "default"}  # the default chain
+VISIT_ROLE = {"contributes": ["assessment", "satisfaction"], "moves_household": True}
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DECISION_OF = {"approved": "approve", "rejected": "reject", "revisit_requested": "request_revisit"}
 
@@ -118,6 +120,8 @@ def build_visit(
     latest: bool = True,
 ) -> Visit:
     """A visit of `household` by `cadre` in `state`, with its household moved as the product would.
+    A checked visit waits for the town level of the default chain (town → county); a decided one was
+    decided by the town (`reviewer`) in one step, as before chains.
 
     With `store`, the eight photos and signatures are real images in the object store (photos with
     240 and 1024 px thumbnails). `latest=False` leaves the household pointing at another visit.
@@ -148,6 +152,9 @@ def build_visit(
         checks=checks(failed, warnings) if checked else [],
         assessment=(assessed if assessed is not None else assessment()) if checked else {},
         review={},
+        form_role=VISIT_ROLE,
+        review_chain=CHAIN if checked else {},
+        review_level="town" if state in ("checked", "has_issues") else None,
         history=_history(state, cadre, at, reviewer),
         submitted_at=at if state != "receiving" else None,
         checked_at=at + timedelta(minutes=1) if checked else None,
@@ -172,6 +179,9 @@ def build_visit(
         household.status = HOUSEHOLD_STATUS[state]
         if checked:
             household.latest_assessment = visit.assessment
+            if visit.assessment.get("satisfaction"):
+                answer = visit.assessment["satisfaction"]
+                household.satisfaction = {"answer": answer, "visit_id": str(visit.id), "at": visit.ended_at}
         if state == "approved":
             household.verified_visit_id = str(visit.id)
         household.save()

@@ -30,6 +30,7 @@ def test_list(client, headers):
     ]
     lock = json.loads((SHIPPED / "published.lock.json").read_text())
     assert resp.json[0]["sha256"] == lock["household_visit/v1"]
+    assert resp.json[1]["role"] == {"contributes": ["satisfaction"], "moves_household": False}
     assert resp.json[0]["title"] == {"zh": "入户核查走访表", "en": "Household verification visit"}
 
 

@@ -88,6 +88,8 @@ def test_import_csv_with_members_then_reimport_changes_nothing(app, client):
     ].birth_date.isoformat() == "1982-03-04"
     assert h1.poverty_causes == ["因病", "缺技术"] and h1.helper_name == "测试cadre"
     assert h1.area_path[-1] == "370101001001" and h1.status == "registered"
+    stored = Household._get_collection().find_one({"number": h1.number})
+    assert stored["poverty_status"] == "poor"  # stored, so reports and filters count it
     before = {h.number: (h.updated_at, h.import_digest) for h in Household.objects}
     again = upload(client, headers, data, "households.csv")
     assert again.json == {"households": 2, "created": 0, "updated": 0, "unchanged": 2}

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.rectification.models import RectificationItem
+from app.reports.lifecycle import COLUMNS as LIFECYCLE_COLUMNS
 from app.reports.verification import COLUMNS
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
 from tests.stored_visits import assessment, build_visit
@@ -36,6 +37,7 @@ HEADERS = [
     "整改未销号",
     "整改已销号",
     "帮扶责任人落实率",
+    *(c.label for c in LIFECYCLE_COLUMNS),
 ]
 
 
@@ -54,20 +56,28 @@ def rates(**changed) -> dict:
     return base | changed
 
 
+def lifecycle(**counts) -> dict:
+    """Lifecycle figures: every household here is a registered poor one, and nothing changed this year."""
+    statuses = ["poor", "lifted_supported", "lifted_unsupported", "unstable", "marginal", "sudden_hardship"]
+    events = ["lift_out", "relapse", "identify", "monitor", "remove", "dissolve", "assist"]
+    base = dict.fromkeys([*statuses, "relapsed", "candidate", "monitored"], 0)
+    return base | {f"{e}_this_year": 0 for e in events} | counts
+
+
 # What the data set below must produce, cell by cell.
 V1_ROW = {
     "code": V1, "name": "第1-1-1-1村", "level": "village",
     "households": 4, "visited": 3, "coverage": 75.0, "pending_review": 2, "approved": 1, "sent_back": 0,
     "assessed": 3, "pass_rates": rates(housing_safety=66.7, income=66.7), "below_income_threshold": 1,
     "satisfaction_responses": 3, "satisfaction_rate": 66.7, "problems_open": 1, "problems_closed": 1,
-    "with_helper": 3, "helpers_in_place": 75.0,
+    "with_helper": 3, "helpers_in_place": 75.0, "lifecycle": lifecycle(poor=4),
 }  # fmt: skip
 V2_ROW = {
     "code": V2, "name": "第1-1-1-2村", "level": "village",
     "households": 3, "visited": 2, "coverage": 66.7, "pending_review": 0, "approved": 0, "sent_back": 2,
     "assessed": 2, "pass_rates": rates(drinking_water=50.0), "below_income_threshold": 0,
     "satisfaction_responses": 1, "satisfaction_rate": 100.0, "problems_open": 1, "problems_closed": 0,
-    "with_helper": 1, "helpers_in_place": 33.3,
+    "with_helper": 1, "helpers_in_place": 33.3, "lifecycle": lifecycle(poor=3),
 }  # fmt: skip
 TOTAL = {
     "code": TOWN, "name": "合计", "level": "town",
@@ -75,6 +85,7 @@ TOTAL = {
     "assessed": 5, "pass_rates": rates(housing_safety=80.0, drinking_water=80.0, income=80.0),
     "below_income_threshold": 1, "satisfaction_responses": 4, "satisfaction_rate": 75.0,
     "problems_open": 2, "problems_closed": 1, "with_helper": 4, "helpers_in_place": 57.1,
+    "lifecycle": lifecycle(poor=7),
 }  # fmt: skip
 
 

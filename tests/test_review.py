@@ -1,4 +1,5 @@
-"""Review by town verifiers: decisions, their effect on households, races, roles, areas, bulk, history."""
+"""Review at the first level (town verifiers) of the default chain: decisions, their effect on households,
+races, roles, areas, bulk, history. The levels above are in tests/test_review_chain.py."""
 
 from __future__ import annotations
 
@@ -47,8 +48,9 @@ def household_in(village=VILLAGE, helper=None, **kw):
     return HouseholdFactory(village_code=village, **extra, **kw)
 
 
-def test_intake_checks_then_approval_verifies_household_with_its_assessment(world, client, run_worker):
-    """The whole path: phone upload, real worker checks and assessment, queue, approval, household."""
+def test_intake_checks_then_town_and_county_approval_verify_household(world, client, run_worker):
+    """The whole path: phone upload, real worker checks and assessment, town queue, town approval,
+    county queue, county approval, household."""
     users, headers = world
     household = household_in(lat=36.45, lon=115.45)
     visit = client.post("/api/v1/visits", json=visit_payload(household), headers=headers["cadre"]).json
@@ -74,27 +76,41 @@ def test_intake_checks_then_approval_verifies_household_with_its_assessment(worl
 
     resp = review(client, headers["verifier"], visit["id"], "approve")
     assert resp.status_code == 200, resp.json
-    assert resp.json["state"] == "approved"
-    assert resp.json["review"]["decision"] == "approve"
+    assert resp.json["state"] == "in_review" and resp.json["review_level"] == "county"
+    assert resp.json["review"]["decision"] == "approve" and resp.json["review"]["level"] == "town"
     assert resp.json["review"]["reviewer_id"] == str(users["verifier"].id)
+    household.reload()
+    assert household.status == "checked"  # not verified until the last level signs
+    assert client.get("/api/v1/review/queue", headers=headers["verifier"]).json == []
+    (waiting,) = client.get("/api/v1/review/queue", headers=headers["supervisor"]).json
+    assert waiting["id"] == visit["id"]
+
+    resp = review(client, headers["supervisor"], visit["id"], "approve")
+    assert resp.status_code == 200, resp.json
+    assert resp.json["state"] == "approved" and resp.json["review_level"] is None
+    assert [(s["level"], s["reviewer"]) for s in resp.json["signoffs"]] == [
+        ("town", users["verifier"].username),
+        ("county", users["supervisor"].username),
+    ]
     household.reload()
     assert household.status == "verified"
     assert household.verified_visit_id == visit["id"]
     assert household.latest_assessment == checked.assessment
 
     history = client.get(f"/api/v1/visits/{visit['id']}/history", headers=headers["verifier"]).json
-    steps = [(c["state"], c["actor"], c["role"]) for c in history["changes"]]
+    steps = [(c["state"], c["actor"], c["role"], c["level"]) for c in history["changes"]]
     assert steps == [
-        ("receiving", users["cadre"].username, "cadre"),
-        ("submitted", users["cadre"].username, "cadre"),
-        ("checked", "checks", "system"),
-        ("approved", users["verifier"].username, "verifier"),
+        ("receiving", users["cadre"].username, "cadre", None),
+        ("submitted", users["cadre"].username, "cadre", None),
+        ("checked", "checks", "system", None),
+        ("in_review", users["verifier"].username, "verifier", "town"),
+        ("approved", users["supervisor"].username, "supervisor", "county"),
     ]
     assert all(c["at"] for c in history["changes"])
     actions = [e["action"] for e in history["audit"]]
     assert actions[0] == "visit.create" and "visit.submit" in actions
-    assert actions[-2:] == ["visit.checked", "visit.review"]
-    assert client.get("/api/v1/review/queue", headers=headers["verifier"]).json == []
+    assert actions[-3:] == ["visit.checked", "visit.review", "visit.review"]
+    assert client.get("/api/v1/review/queue", headers=headers["supervisor"]).json == []
 
 
 def test_request_revisit_sends_household_back_to_the_cadre(world, client):
@@ -155,7 +171,9 @@ def test_approving_a_visit_with_failed_checks_needs_a_comment(world, client):
     resp = review(client, headers["verifier"], str(visit.id), "approve")
     assert resp.status_code == 422 and "comment" in resp.json["errors"]["errors"]
     resp = review(client, headers["verifier"], str(visit.id), "approve", "已电话核实，拍照时间设置错误")
-    assert resp.status_code == 200 and resp.json["state"] == "approved"
+    assert resp.status_code == 200 and resp.json["state"] == "in_review"
+    assert Household.objects.get(id=household.id).status == "has_issues"
+    assert review(client, headers["supervisor"], str(visit.id), "approve").json["state"] == "approved"
     household.reload()
     assert household.status == "verified" and household.latest_assessment == assessed
     assert RectificationItem.objects(visit_id=str(visit.id)).count() == 0  # approvals open nothing
@@ -170,8 +188,8 @@ def test_deciding_twice_is_409_and_changes_nothing(world, client):
         assert resp.status_code == 409
         assert resp.json["errors"]["reason"] == "already_decided"
     visit.reload()
-    assert visit.state == "approved" and visit.review["decision"] == "approve"
-    assert [h.state for h in visit.history].count("approved") == 1
+    assert visit.state == "in_review" and visit.review["decision"] == "approve"
+    assert [h.state for h in visit.history].count("in_review") == 1
     assert AuditEvent.objects(action="visit.review", object_id=str(visit.id)).count() == 1
 
 
@@ -205,16 +223,17 @@ def test_concurrent_decisions_exactly_one_wins(world):
     assert len(visit.history) == 4  # receiving, submitted, checked, one decision
     assert AuditEvent.objects(action="visit.review", object_id=str(visit.id)).count() == 1
     household.reload()
-    assert household.status == {"approved": "verified", "rejected": "rejected"}[visit.state]
+    assert household.status == {"in_review": "checked", "rejected": "rejected"}[visit.state]
 
 
-def test_only_verifiers_decide_and_only_in_their_towns(world, client):
+def test_only_town_verifiers_decide_first_and_only_in_their_towns(world, client):
     users, headers = world
     visit = build_visit(household_in(), users["cadre"], state="checked")
     for role in ("cadre", "supervisor"):
         resp = review(client, headers[role], str(visit.id), "approve")
         assert resp.status_code == 403, role
-        assert client.get("/api/v1/review/queue", headers=headers[role]).status_code == 403
+    assert client.get("/api/v1/review/queue", headers=headers["cadre"]).status_code == 403
+    assert client.get("/api/v1/review/queue", headers=headers["supervisor"]).json == []  # the county's
     assert review(client, headers["other_verifier"], str(visit.id), "approve").status_code == 404
     assert review(client, headers["verifier"], str(ObjectId()), "approve").status_code == 404
     assert review(client, headers["verifier"], "not-an-id", "approve").status_code == 404
@@ -289,8 +308,8 @@ def test_bulk_approve_reports_each_visit(world, client):
     assert resp.status_code == 200
     results = {r["visit_id"]: r for r in resp.json}
     assert len(resp.json) == 6  # the repeated id is decided once
-    assert results[str(ok_1.id)] == {"visit_id": str(ok_1.id), "ok": True, "state": "approved"}
-    assert results[str(ok_2.id)]["ok"] and results[str(ok_2.id)]["state"] == "approved"
+    assert results[str(ok_1.id)] == {"visit_id": str(ok_1.id), "ok": True, "state": "in_review"}
+    assert results[str(ok_2.id)]["ok"] and results[str(ok_2.id)]["state"] == "in_review"
     assert results[str(decided.id)]["error"]["reason"] == "already_decided"
     assert results[str(decided.id)]["error"]["code"] == 409
     assert results[missing]["error"] == {
@@ -303,6 +322,18 @@ def test_bulk_approve_reports_each_visit(world, client):
     assert not any(r["ok"] for r in resp.json if r["visit_id"] not in (str(ok_1.id), str(ok_2.id)))
     assert Visit.objects.get(id=issues.id).state == "has_issues"
     assert Visit.objects.get(id=decided.id).state == "rejected"
+    assert Household.objects(status="verified").count() == 0  # the county has not signed yet
+    county = client.post(
+        "/api/v1/review/bulk-approve",
+        json={"visit_ids": [str(ok_1.id), str(ok_2.id), str(issues.id)]},
+        headers=headers["supervisor"],
+    ).json
+    assert [(r["ok"], r.get("state")) for r in county] == [
+        (True, "approved"),
+        (True, "approved"),
+        (False, None),
+    ]
+    assert county[2]["error"]["code"] == 403  # still waiting for the town
     assert Household.objects(status="verified").count() == 2
 
     with_comment = client.post(
@@ -310,7 +341,7 @@ def test_bulk_approve_reports_each_visit(world, client):
         json={"visit_ids": [str(issues.id)], "comment": "逐户电话核实"},
         headers=headers["verifier"],
     )
-    assert with_comment.json == [{"visit_id": str(issues.id), "ok": True, "state": "approved"}]
+    assert with_comment.json == [{"visit_id": str(issues.id), "ok": True, "state": "in_review"}]
     forbidden = client.post("/api/v1/review/bulk-approve", json={"visit_ids": ids}, headers=headers["cadre"])
     assert forbidden.status_code == 403
     empty = client.post("/api/v1/review/bulk-approve", json={"visit_ids": []}, headers=headers["verifier"])

@@ -225,11 +225,13 @@ def test_household_status_machine():
     assert next_status("visit_submitted", "visit_checked") == "checked"
     assert next_status("checked", "visit_approved") == "verified"
     assert next_status("has_issues", "revisit_requested") == "revisit_requested"
+    assert next_status("verified", "visit_rejected") == "rejected"  # a city re-check overturned it
     for current, event in [
         ("registered", "visit_checked"),
         ("registered", "visit_approved"),
         ("visit_submitted", "visit_approved"),
-        ("verified", "visit_rejected"),
+        ("verified", "visit_checked"),
+        ("rejected", "visit_approved"),
     ]:
         with pytest.raises(InvalidTransition):
             next_status(current, event)

@@ -1,4 +1,5 @@
-"""Check jobs: run the automatic checks on a submitted visit, assess the household, move the visit on.
+"""Check jobs: run the automatic checks on a submitted visit, assess the household, move the visit on
+to the first level of its review chain.
 
 Idempotent: a re-run with the same outcome records nothing; failed blocking checks become items on the
 rectification ledger once.
@@ -15,10 +16,11 @@ from app.clock import now
 from app.forms.registry import FormRegistry
 from app.households.models import Household
 from app.rectification.service import open_from_checks
+from app.review.chains import Chain, entry_fields
 from app.visits import lifecycle
 from app.visits.assessment import assess_visit
 from app.visits.models import Attachment, Visit
-from app.visits.states import FINAL
+from app.visits.states import REVIEWABLE
 from workers.runtime import services
 
 log = logging.getLogger(__name__)
@@ -27,14 +29,15 @@ log = logging.getLogger(__name__)
 def check_visit(visit_id: str) -> str:
     """Check the visit and return its state afterwards."""
     svc = services()
-    return run_visit_checks(svc.forms, svc.check_policy, visit_id)
+    return run_visit_checks(svc.forms, svc.check_policy, svc.review_chain, visit_id)
 
 
-def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, visit_id: str) -> str:
+def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, default_chain: Chain, visit_id: str) -> str:
+    """Check, assess and move one visit; a visit past its checks (signed or decided) is left alone."""
     visit = Visit.objects(id=visit_id).first()
     if visit is None:
         raise LookupError(f"visit {visit_id} not found")
-    if visit.state in FINAL or visit.state == "receiving":
+    if visit.state not in ("submitted", *REVIEWABLE):  # receiving, signed, decided or superseded
         log.info("visit %s is %s: nothing to check", visit_id, visit.state)
         return visit.state
     form = forms.get(visit.form_id, visit.form_version)
@@ -51,12 +54,15 @@ def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, visit_id: str) ->
         for c in checks
         if not c["passed"] and c["severity"] == "error"
     ]
+    fields = {"checks": checks, "assessment": assessment, "checked_at": now()}
+    if visit.state == "submitted":  # entering review: the chain that will sign it off, and its first level
+        fields |= entry_fields(visit.area_path, default_chain)
     moved = lifecycle.move(
         visit,
         state,
         SYSTEM,
         action="visit.checked",
-        fields={"checks": checks, "assessment": assessment, "checked_at": now()},
+        fields=fields,
         note=f"{len(failed)} blocking",
         actor_label="checks",
         role="system",

@@ -11,6 +11,7 @@ from rq import SimpleWorker, Worker
 from app.checks.evidence import CheckPolicy
 from app.forms.registry import FormRegistry
 from app.queue import JobQueue
+from app.review.chains import Chain
 from app.storage import ObjectStore
 
 
@@ -20,6 +21,7 @@ class Services:
     queue: JobQueue
     forms: FormRegistry
     check_policy: CheckPolicy
+    review_chain: Chain  # the default chain, for areas that have none of their own
 
 
 def services() -> Services:
@@ -29,7 +31,13 @@ def services() -> Services:
         time_tolerance=timedelta(minutes=cfg.CHECK_TIME_TOLERANCE_MINUTES),
         max_distance_m=cfg.CHECK_MAX_DISTANCE_M,
     )
-    return Services(store=ext["store"], queue=ext["queue"], forms=ext["forms"], check_policy=policy)
+    return Services(
+        store=ext["store"],
+        queue=ext["queue"],
+        forms=ext["forms"],
+        check_policy=policy,
+        review_chain=ext["review_chain"],
+    )
 
 
 class AppContextMixin:

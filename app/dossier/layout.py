@@ -17,13 +17,15 @@ from app.clock import CHINA_TZ
 from app.dossier.content import Dossier, Evidence
 from app.dossier.fonts import chinese_font
 from app.households.idnumbers import mask_id, mask_phone
-from app.households.models import CATEGORY_LABELS
+from app.households.models import CATEGORY_LABELS, NEEDS, POVERTY_STATUSES
+from app.review.chains import LEVELS
 
 VISIT_STATES = {
     "receiving": "接收中",
     "submitted": "已提交",
     "checked": "自动核查通过，待审核",
     "has_issues": "自动核查有问题，待审核",
+    "in_review": "下级已通过，待上级审核",
     "approved": "审核通过",
     "rejected": "审核不通过",
     "revisit_requested": "要求重新走访",
@@ -38,6 +40,7 @@ HOUSEHOLD_STATES = {
     "revisit_requested": "要求重新走访",
     "rejected": "核查不通过",
 }
+LEVEL_LABELS = {key: level.label for key, level in LEVELS.items()}
 DECISION_LABELS = {"approve": "通过", "reject": "不通过", "request_revisit": "要求重新走访"}
 SEVERITIES = {"error": "阻断", "warning": "警告", "info": "信息"}
 SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
@@ -113,6 +116,8 @@ def household_section(d: Dossier, s: Styles) -> list:
         ("帮扶责任人", h.helper_name),
         ("核查状态", HOUSEHOLD_STATES.get(h.status, h.status)),
         ("家庭人口", h.size),
+        ("贫困状态", POVERTY_STATUSES.get(h.poverty_status, h.poverty_status)),
+        ("四个必到", "、".join(NEEDS.get(n, n) for n in h.needs)),
     ]
     rows = [_cells([a, b, c, e], s.body) for (a, b), (c, e) in zip(pairs[0::2], pairs[1::2], strict=True)]
     members = [
@@ -290,6 +295,14 @@ def review_section(d: Dossier, s: Styles) -> list:
         ]
         lines += [f"{text(slot)}：{text(note)}" for slot, note in (review.get("slot_comments") or {}).items()]
         flow.append(Paragraph("<br/>".join(lines), s.body))
+    if d.visit is not None and len(d.visit.signoffs) > 1:  # 逐级签字: who signed at each level
+        rows = [_cells(["层级", "结论", "签字人", "时间", "意见"], s.body)]
+        for signoff in d.visit.signoffs:
+            level = LEVEL_LABELS.get(signoff.get("level"), signoff.get("level"))
+            decision = DECISION_LABELS.get(signoff.get("decision"), signoff.get("decision"))
+            who = signoff.get("reviewer_name") or signoff.get("reviewer")
+            rows.append(_cells([level, decision, who, signoff.get("at"), signoff.get("comment")], s.small))
+        flow += [Spacer(0, 2 * mm), _table(rows, [WIDTH * w for w in (0.14, 0.14, 0.16, 0.2, 0.36)])]
     elif d.visit is not None:
         flow.append(Paragraph("本次走访尚未审核 Not reviewed yet", s.body))
     if d.visit is not None and d.visit.history:

@@ -1,5 +1,6 @@
-"""Form-driven intake: versioned form definitions in forms/, the answers they accept, and the assessment
-they declare. Nothing here imports Flask except api.py; start-up calls `register_forms(app)`."""
+"""Form-driven intake: versioned form definitions in forms/, the answers they accept, the assessment
+they declare, and each form's role (forms/settings/). Nothing here imports Flask except api.py; start-up
+calls `register_forms(app)`."""
 
 from app.forms.answers import validate_answers
 from app.forms.assessment_rules import Assessment, AssessmentUnavailable, IndicatorResult, assess

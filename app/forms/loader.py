@@ -2,7 +2,8 @@
 published versions immutable.
 
 Layout: forms/<form_id>/v<version>.yaml, forms/standards/<name>.yaml, forms/published.lock.json
-({"<form_id>/v<version>": "<sha256 of the canonical JSON of the file's content>"}). Every problem is
+({"<form_id>/v<version>": "<sha256 of the canonical JSON of the file's content>"}), and the per-form
+settings that are not locked, forms/settings/<form_id>.yaml (app/forms/settings.py). Every problem is
 reported as "<file>: <json path>: <message>", the file shown from the forms directory's own name.
 """
 
@@ -21,6 +22,7 @@ from jsonschema import Draft202012Validator
 
 from app.forms.form_schema import FORM_SCHEMA, STANDARD_SCHEMA
 from app.forms.lint import problems_in
+from app.forms.settings import SETTINGS_DIR, SETTINGS_SCHEMA, FormRole, role_problems
 from app.forms.version import FormVersion
 
 LOCK_FILE = "published.lock.json"
@@ -28,6 +30,7 @@ STANDARDS_DIR = "standards"
 VERSION_FILE = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 _FORM_VALIDATOR = Draft202012Validator(FORM_SCHEMA)
 _STANDARD_VALIDATOR = Draft202012Validator(STANDARD_SCHEMA)
+_SETTINGS_VALIDATOR = Draft202012Validator(SETTINGS_SCHEMA)
 
 
 class FormDefinitionError(Exception):
@@ -61,15 +64,54 @@ class Scan:
 
 def check_forms(forms_dir: str | Path) -> list[str]:
     """Every problem in a forms directory (empty when all is well); for `doorstep check-forms`."""
-    return scan(forms_dir).problems
+    return _load(forms_dir)[1]
 
 
 def load_form_versions(forms_dir: str | Path) -> list[FormVersion]:
-    """All form versions (published and draft), or FormDefinitionError naming every problem."""
+    """All form versions (published and draft) with their form's role, or FormDefinitionError naming
+    every problem."""
+    versions, problems = _load(forms_dir)
+    if problems:
+        raise FormDefinitionError(problems)
+    return versions
+
+
+def _load(forms_dir: str | Path) -> tuple[list[FormVersion], list[str]]:
     found = scan(forms_dir)
     if found.problems:
-        raise FormDefinitionError(found.problems)
-    return [FormVersion.from_definition(d, digest, found.standards) for d, digest in found.definitions]
+        return [], found.problems
+    versions = [FormVersion.from_definition(d, digest, found.standards) for d, digest in found.definitions]
+    return versions, _apply_settings(Path(forms_dir), versions)
+
+
+def _apply_settings(root: Path, versions: list[FormVersion]) -> list[str]:
+    """Give each version its form's role (from forms/settings/, or the default); returns problems."""
+    by_form: dict[str, list[FormVersion]] = {}
+    for version in versions:
+        by_form.setdefault(version.form_id, []).append(version)
+    roles = {form_id: FormRole.default_for(group) for form_id, group in by_form.items()}
+    problems: list[str] = []
+    folder = root / SETTINGS_DIR
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        shown = _shown(root, path)
+        data = _read_yaml(path, shown, problems)
+        if data is None:
+            continue
+        errors = sorted(_SETTINGS_VALIDATOR.iter_errors(data), key=_document_order)
+        if errors:
+            problems.extend(_line(shown, json_path(e.absolute_path), e.message) for e in errors)
+            continue
+        if data["form_id"] != path.stem or path.stem not in by_form:
+            problems.append(_line(shown, "form_id", f"{data['form_id']!r}: no form {path.stem!r} to set"))
+            continue
+        role = FormRole.of(data["role"])
+        found = role_problems(role, by_form[path.stem])
+        problems.extend(_line(shown, where, message) for where, message in found)
+        if not found:
+            roles[path.stem] = role
+    for version in versions:
+        version.role = roles[version.form_id]
+    return problems
 
 
 def parse_form(definition: Mapping[str, Any], *, standards: Mapping[str, list] | None = None) -> FormVersion:
@@ -103,7 +145,9 @@ def scan(forms_dir: str | Path) -> Scan:
     found.standards = _load_standards(root, found.problems)
     lock = _read_lock(root, found.problems)
     seen: set[str] = set()
-    for form_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name != STANDARDS_DIR):
+    for form_dir in sorted(
+        p for p in root.iterdir() if p.is_dir() and p.name not in (STANDARDS_DIR, SETTINGS_DIR)
+    ):
         if form_dir.name.startswith("."):
             continue
         for path in sorted(form_dir.iterdir()):

@@ -18,6 +18,10 @@ class FormSummaryOut(Schema):
     title = ma.Nested(LabelOut)
     description = ma.Function(lambda form: form.definition.get("description"))
     sha256 = ma.String(attribute="digest")
+    role = ma.Function(
+        lambda form: form.role.to_dict(),
+        metadata={"description": "what its visits contribute to (forms/settings/)"},
+    )
 
 
 class FormDefinitionOut(Schema):

@@ -12,6 +12,7 @@ from app.errors import UnknownSlot
 from app.forms.answers import build_answers_schema
 from app.forms.assessment_rules import AssessmentRules
 from app.forms.fields import AttachmentSlot, Field, Label, parse_fields, parse_slots
+from app.forms.settings import FormRole
 
 
 @dataclass(eq=False)
@@ -25,6 +26,7 @@ class FormVersion:
     fields: tuple[Field, ...]
     attachment_slots: tuple[AttachmentSlot, ...]
     assessment: AssessmentRules | None = None
+    role: FormRole = field(default_factory=FormRole)  # from forms/settings/<form_id>.yaml, not locked
     _schema: type[Schema] | None = field(default=None, init=False, repr=False)
 
     @classmethod

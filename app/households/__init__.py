@@ -1,1 +1,2 @@
-"""Registered households (建档立卡户): records, import, masking, and their verification status."""
+"""Households (建档立卡户 and candidates): records, import, masking, their verification status
+(lifecycle.py) and their poverty status (poverty.py)."""

@@ -121,7 +121,8 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
             if key in known:
                 updates.append(UpdateOne({"number": key}, {"$set": doc, "$inc": {"version": 1}}))
             else:
-                inserts.append(doc | {"created_at": stamp, "status": "registered", "version": 1})
+                new = {"created_at": stamp, "status": "registered", "poverty_status": "poor", "version": 1}
+                inserts.append(doc | new)  # the register (建档立卡) lists poor households
         # New households in one insert_many (the unique index on number refuses a concurrent twin);
         # changed ones as updates. A crash midway leaves whole households, and re-running completes it.
         if inserts:

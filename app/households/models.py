@@ -35,6 +35,29 @@ STATUSES = (
     "rejected",
 )
 
+# Poverty status (贫困状态), the documents' household lifecycle; moved only through
+# app.households.poverty. A different dimension from the verification status above.
+POVERTY_STATUSES = {
+    "candidate": "候选户（识别中）",
+    "poor": "贫困户（未脱贫）",
+    "lifted_supported": "脱贫户（享受政策）",
+    "lifted_unsupported": "脱贫户（不享受政策）",
+    "unstable": "监测对象：脱贫不稳定户",
+    "marginal": "监测对象：边缘易致贫户",
+    "sudden_hardship": "监测对象：突发严重困难户",
+    "relapsed": "返贫户",
+    "ordinary": "一般农户",
+    "removed": "清退",
+    "dissolved": "自然减员",
+}
+# 四个必到: who must be visited besides registered households (reasons a candidate was found)
+NEEDS = {
+    "dibao": "低保户",
+    "tekun": "特困供养（五保）户",
+    "low_income": "低收入户",
+    "disabled": "有残疾人的户",
+}
+
 
 class Member(EmbeddedDocument):
     name = StringField(required=True, max_length=50)
@@ -67,6 +90,10 @@ class Household(Document):
     helper_name = StringField(max_length=50)
     members = EmbeddedDocumentListField(Member, max_length=MAX_MEMBERS)
     status = StringField(choices=STATUSES, default="registered")
+    poverty_status = StringField(choices=list(POVERTY_STATUSES), default="poor")
+    poverty_changed_at = DateTimeField()
+    needs = ListField(StringField(choices=list(NEEDS)))  # 四个必到 categories, for candidates
+    satisfaction = DictField()  # the latest satisfaction answer: {answer, visit_id, at}
     latest_assessment = DictField()
     latest_visit_id = StringField()
     verified_visit_id = StringField()
@@ -81,6 +108,7 @@ class Household(Document):
         "indexes": [
             "area_path",
             ("area_path", "status"),
+            ("area_path", "poverty_status"),
             "village_code",
             "helper_id",
             "id_number",
@@ -91,3 +119,32 @@ class Household(Document):
     @property
     def size(self) -> int:
         return len(self.members) or 1
+
+
+class PovertyEvent(Document):
+    """One change of a household's poverty status (or one 即时帮扶 given): who, when, why, on what
+    evidence. Append-only, like the audit log; reports count these per area and year."""
+
+    household_id = StringField(required=True)
+    household_number = StringField()
+    area_path = ListField(StringField(), required=True)
+    event = StringField(required=True)  # register, identify, lift_out, monitor, relapse, assist, ...
+    from_status = StringField()
+    to_status = StringField(required=True)
+    reason = StringField()
+    evidence = DictField()  # {visit_id, identification_id, documents: [...], measures}
+    actor_id = StringField(required=True)
+    actor = StringField(required=True)
+    role = StringField(required=True)
+    at = DateTimeField(required=True)
+    year = IntField(required=True)
+
+    meta = {
+        "collection": "poverty_events",
+        "indexes": [("household_id", "at"), ("area_path", "year", "event")],
+    }
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("poverty events are append-only")
+        return super().save(*args, **kwargs)

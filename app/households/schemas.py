@@ -6,8 +6,29 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.areas.schemas import AREA_CODE
 from app.households.idnumbers import PHONE_RE, is_valid_id
-from app.households.models import CATEGORIES, MAX_CAUSES, MAX_MEMBERS, STATUSES, Household, Member
+from app.households.models import (
+    CATEGORIES,
+    MAX_CAUSES,
+    MAX_MEMBERS,
+    NEEDS,
+    POVERTY_STATUSES,
+    STATUSES,
+    Household,
+    Member,
+)
 from app.inputs import BIRTH_DATE, Day, Text
+
+# the poverty statuses a household may be registered with; the others are reached through decisions
+INITIAL_POVERTY = (
+    "poor",
+    "lifted_supported",
+    "lifted_unsupported",
+    "unstable",
+    "marginal",
+    "sudden_hardship",
+    "relapsed",
+    "ordinary",
+)
 
 
 class MemberOut(Schema):
@@ -36,7 +57,14 @@ class HouseholdOut(Schema):
     helper_id = fields.String(allow_none=True)
     helper_name = fields.String(allow_none=True)
     members = fields.List(fields.Nested(MemberOut))
-    status = fields.String()
+    status = fields.String(metadata={"description": "verification status (follows the household's visits)"})
+    poverty_status = fields.String(metadata={"description": "贫困状态: " + ", ".join(POVERTY_STATUSES)})
+    poverty_label = fields.Function(lambda h: POVERTY_STATUSES.get(h.get("poverty_status")))
+    poverty_changed_at = fields.DateTime(allow_none=True)
+    needs = fields.List(fields.String(), metadata={"description": "四个必到 categories: " + ", ".join(NEEDS)})
+    satisfaction = fields.Dict(
+        metadata={"description": "the latest satisfaction answer: answer, visit_id, at"}
+    )
     latest_assessment = fields.Dict()
     latest_visit_id = fields.String(allow_none=True)
     verified_visit_id = fields.String(allow_none=True)
@@ -84,10 +112,17 @@ class HouseholdIn(HouseholdPatch):
     number = Text(required=True, min_length=1, fits=Household.number)
     village_code = Text(required=True, validate=AREA_CODE)
     head_name = Text(required=True, min_length=1, fits=Household.head_name)
+    poverty_status = Text(
+        validate=validate.OneOf(INITIAL_POVERTY),
+        metadata={
+            "description": "the status it is registered with (default poor); later changes are decisions"
+        },
+    )
 
 
 class HouseholdQuery(Schema):
     area = Text(validate=AREA_CODE)
     status = Text(validate=validate.OneOf(STATUSES))
+    poverty_status = Text(validate=validate.OneOf(list(POVERTY_STATUSES)))
     q = Text(max_length=50, metadata={"description": "户编号, 身份证号 or the start of the head's name"})
     helper_id = Text(max_length=64)

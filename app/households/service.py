@@ -22,6 +22,7 @@ def visible_households(
     status: str | None = None,
     q: str | None = None,
     helper_id: str | None = None,
+    poverty_status: str | None = None,
 ):
     principal.require("households.read")
     query = Household.objects(principal.scope())
@@ -29,6 +30,8 @@ def visible_households(
         query = query.in_area(area)
     if status:
         query = query.filter(status=status)
+    if poverty_status:
+        query = query.filter(poverty_status=poverty_status)
     if helper_id:
         query = query.filter(helper_id=helper_id)
     if q:
@@ -62,24 +65,21 @@ def resolve_helper(principal: Principal, helper: str | None) -> User | None:
     return user
 
 
-def create_household(principal: Principal, data: dict) -> Household:
-    principal.require("households.write")
-    area = resolve_village(principal, data["village_code"])
-    helper = resolve_helper(principal, data.pop("helper", None) or data.pop("helper_id", None))
+def _insert(principal: Principal, area: Area, data: dict, **fields) -> Household | None:
+    """Insert a household in `area` from `data` and audit it; None when its number is taken."""
     stamp = now()
     household = Household(
-        **{k: v for k, v in data.items() if k != "members"},
+        **{k: v for k, v in data.items() if k not in ("members", *fields)},
+        **fields,
         members=[Member(**m) for m in data.get("members", [])],
         area_path=area.path,
-        helper_id=str(helper.id) if helper else None,
-        helper_name=(helper.display_name or helper.username) if helper else None,
         created_at=stamp,
         updated_at=stamp,
     )
     try:
-        household.save()
-    except NotUniqueError as err:
-        raise Conflict(f"户编号 {data['number']} 已存在 Household number exists", field="number") from err
+        household.save(force_insert=True)
+    except NotUniqueError:
+        return None
     audit.record(
         principal,
         "household.create",
@@ -87,8 +87,47 @@ def create_household(principal: Principal, data: dict) -> Household:
         str(household.id),
         household.area_path,
         number=household.number,
+        poverty_status=household.poverty_status,
     )
     return household
+
+
+def create_household(principal: Principal, data: dict) -> Household:
+    principal.require("households.write")
+    area = resolve_village(principal, data["village_code"])
+    helper = resolve_helper(principal, data.pop("helper", None) or data.pop("helper_id", None))
+    household = _insert(
+        principal,
+        area,
+        data,
+        helper_id=str(helper.id) if helper else None,
+        helper_name=(helper.display_name or helper.username) if helper else None,
+    )
+    if household is None:
+        raise Conflict(f"户编号 {data['number']} 已存在 Household number exists", field="number")
+    return household
+
+
+def create_candidate(principal: Principal, data: dict) -> Household:
+    """A household found under 四个必到 that is not on the register: poverty status `candidate`, with a
+    generated number (C + village code + sequence) unless one is given. For app.adjustment."""
+    principal.require("identification.file")
+    area = resolve_village(principal, data["village_code"])
+    if data.get("id_number") and Household.objects(id_number=data["id_number"]).count():
+        raise Conflict("该身份证号的户已登记 A household with this ID number exists", field="id_number")
+    for attempt in range(1, 6):
+        number = (
+            data.get("number")
+            or f"C{area.code}{Household.objects(village_code=area.code).count() + attempt:03d}"
+        )
+        household = _insert(
+            principal, area, data, number=number, poverty_status="candidate", poverty_changed_at=now()
+        )
+        if household is not None:
+            return household
+        if data.get("number"):
+            break
+    raise Conflict(f"户编号 {number} 已存在或无法生成 Household number taken", field="number")
 
 
 def update_household(principal: Principal, household_id: str, changes: dict) -> Household:

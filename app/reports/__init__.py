@@ -1,1 +1,2 @@
-"""Reports supervisors pull: verification progress per area, with CSV and XLSX downloads."""
+"""Reports supervisors pull: verification progress per area, with the household lifecycle's counts, and
+CSV and XLSX downloads."""

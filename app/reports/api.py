@@ -27,9 +27,11 @@ class VerificationReportView(MethodView):
         visited / households; pending_review, approved and sent_back (rejected + revisit_requested)
         count visits; pass rates are over households with a latest assessment; satisfaction_rate =
         (满意 + 基本满意) / answers; helpers_in_place = households with a 帮扶责任人 / households. Rates
-        are percentages with one decimal, null when there is nothing to divide by.
+        are percentages with one decimal, null when there is nothing to divide by. `lifecycle` counts
+        households by poverty status (脱贫享受政策, 监测对象 by type, ...) and `year`'s changes (返贫,
+        脱贫, 新识别, ...).
         """
-        report = verification_report(current_principal(), query.get("area"))
+        report = verification_report(current_principal(), query.get("area"), query.get("year"))
         if query["format"] == "json":
             return report
         return downloads.verification_download(report, query["format"])

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
 from app.inputs import Text
+from app.reports.lifecycle import EVENT_FIGURES, STATUS_FIGURES
 from app.reports.verification import INDICATORS
 
 FORMATS = ("json", "csv", "xlsx")
@@ -15,6 +16,27 @@ _RATE = {"description": "percent, one decimal; null when nothing to divide by"}
 class ReportQuery(Schema):
     area = Text(validate=AREA_CODE, metadata={"description": "default: your only area"})
     format = Text(load_default="json", validate=validate.OneOf(FORMATS))
+    year = fields.Integer(
+        validate=validate.Range(2000, 2100),
+        metadata={"description": "the year whose lifecycle changes are counted; default: this year"},
+    )
+
+
+class LifecycleFigures(Schema):
+    """Households by poverty status now, and this year's changes (see app/reports/lifecycle.py)."""
+
+    class Meta:
+        include = {
+            **{
+                status: fields.Integer(metadata={"description": label})
+                for status, label in STATUS_FIGURES.items()
+            },
+            "monitored": fields.Integer(metadata={"description": "监测对象: the three monitored types"}),
+            **{
+                f"{event}_this_year": fields.Integer(metadata={"description": label})
+                for event, label in EVENT_FIGURES.items()
+            },
+        }
 
 
 class ReportRow(Schema):
@@ -40,6 +62,7 @@ class ReportRow(Schema):
     problems_closed = fields.Integer()
     with_helper = fields.Integer()
     helpers_in_place = fields.Float(allow_none=True, metadata=_RATE)
+    lifecycle = fields.Nested(LifecycleFigures)
 
 
 class ReportColumn(Schema):
@@ -50,6 +73,7 @@ class ReportColumn(Schema):
 
 class VerificationReportOut(Schema):
     area = fields.Dict()
+    year = fields.Integer()
     generated_at = fields.DateTime()
     generated_by = fields.String()
     columns = fields.List(fields.Nested(ReportColumn))

@@ -4,18 +4,23 @@ Every figure is counted in the database: four aggregation pipelines ($match on t
 `area_path`, $group keyed by the child area's code, read from `area_path` at the child's depth),
 whose few result rows are merged here. Definitions, for the API doc and the exports:
 
-- households (户数): registered households in the area.
+- households (户数): households in the area, less those removed (清退) or dissolved (自然减员).
 - visited (已走访): households whose record points to a submitted visit (`latest_visit_id`, set when
   a visit of the household reaches `submitted`, i.e. all its required photos and signatures arrived).
   Visits still `receiving` do not count. coverage (走访覆盖率) = visited / households.
-- pending_review (待审核), approved (已通过), sent_back (退回): visits (not households) now in
-  checked|has_issues, approved, rejected|revisit_requested; a visit counts in the area it was made in.
+- pending_review (待审核), approved (已通过), sent_back (退回): visits (not households) now waiting for
+  any level of their review chain (checked|has_issues|in_review), approved, rejected|revisit_requested;
+  a visit counts in the area it was made in.
 - pass_rates (…达标率): per indicator, households whose latest assessment passed it over households
   whose latest assessment has it.
 - below_income_threshold (收入低于标准户数): households whose latest assessment has income_passed false.
-- satisfaction_rate (满意度): (satisfied + basically_satisfied) / households that answered.
+- satisfaction_rate (满意度): (satisfied + basically_satisfied) / households that answered, by each
+  household's latest answer in any form that contributes to it (the verification visit's 座谈 question,
+  the satisfaction survey).
 - problems_open / problems_closed (整改未销号 / 整改已销号): rectification ledger items by status.
 - helpers_in_place (帮扶责任人落实率): households with a helper (帮扶责任人) / households.
+
+- lifecycle (贫困状态): households by poverty status and this year's changes, app/reports/lifecycle.py.
 
 Rates are percentages with one decimal, null when there is nothing to divide by. Households filed
 directly under the report area (not under any child) appear in a row of their own, `本级`.
@@ -29,12 +34,14 @@ from dataclasses import dataclass
 from app.areas.models import Area
 from app.areas.service import area_in_scope
 from app.auth.principal import Principal
-from app.clock import now
+from app.clock import CHINA_TZ, now
 from app.errors import ValidationFailed
 from app.households.models import Household
 from app.rectification.models import RectificationItem
+from app.reports import lifecycle
+from app.reports.aggregation import child, count_if, present, rate
 from app.visits.models import Visit
-from app.visits.states import REVIEWABLE
+from app.visits.states import PENDING_REVIEW, SENT_BACK
 
 INDICATORS = {
     "food_clothing": "不愁吃穿达标率",
@@ -46,7 +53,7 @@ INDICATORS = {
 }
 SATISFIED = ["satisfied", "basically_satisfied"]
 ANSWERS = [*SATISFIED, "dissatisfied"]
-SENT_BACK = ["rejected", "revisit_requested"]
+GONE = ["removed", "dissolved"]  # off the books: not counted as households to visit
 DIRECT = "本级"
 DEFINITIONS = (
     ("已走访", "户的最近一次走访已提交（照片、签字齐全）Households whose latest visit was submitted"),
@@ -54,10 +61,13 @@ DEFINITIONS = (
     ("待审核 / 已通过 / 退回", "走访数：待审核、已通过、不通过或要求复访 Visits, not households"),
     ("…达标率", "最近一次评估达标户 / 有评估的户 (%) Over households with a latest assessment"),
     ("收入低于标准户数", "最近一次评估人均纯收入低于标准的户 Latest assessment below the income threshold"),
-    ("满意度", "(满意 + 基本满意) / 作答户 (%)"),
+    ("待审核", "等待任一审核层级签字的走访 Visits waiting for a level of their review chain"),
+    ("满意度", "(满意 + 基本满意) / 作答户 (%)，按各户最近一次作答（核查走访或满意度调查）"),
     ("整改未销号 / 整改已销号", "整改台账事项 Rectification ledger items, open / closed"),
     ("帮扶责任人落实率", "有帮扶责任人的户 / 户数 (%)"),
+    ("户数", "不含清退、自然减员的户 Households less those removed or dissolved"),
     ("本级", "直接登记在本区划、不属于任何下级区划的户 Households filed directly under the area"),
+    *lifecycle.DEFINITIONS,
 )
 
 
@@ -83,6 +93,7 @@ COLUMNS = (
     Column("problems_open", "整改未销号", "count"),
     Column("problems_closed", "整改已销号", "count"),
     Column("helpers_in_place", "帮扶责任人落实率", "percent"),
+    *(Column(c.key, c.label, "count") for c in lifecycle.COLUMNS),
 )
 
 
@@ -95,35 +106,21 @@ def report_area(principal: Principal, code: str | None) -> Area:
     return area_in_scope(principal, code)
 
 
-def _child(depth: int) -> dict:
-    # $ifNull: a document filed directly under the area has no element there; grouping on a missing
-    # value is also what the embedded test server cannot do.
-    return {"$ifNull": [{"$arrayElemAt": ["$area_path", depth]}, ""]}
-
-
-def _count_if(condition: dict) -> dict:
-    return {"$sum": {"$cond": [condition, 1, 0]}}
-
-
-def _present(field: str) -> dict:
-    return {"$ne": [{"$ifNull": [field, ""]}, ""]}
-
-
 def household_pipeline(code: str, depth: int) -> list[dict]:
     """Households, visited, helpers, income below threshold and satisfaction, by child area."""
     assessment = "$latest_assessment"
     return [
-        {"$match": {"area_path": code}},
+        {"$match": {"area_path": code, "poverty_status": {"$nin": GONE}}},
         {
             "$group": {
-                "_id": _child(depth),
+                "_id": child(depth),
                 "households": {"$sum": 1},
-                "visited": _count_if(_present("$latest_visit_id")),
-                "with_helper": _count_if(_present("$helper_id")),
-                "below_income_threshold": _count_if({"$eq": [f"{assessment}.income_passed", False]}),
-                "satisfied": _count_if({"$in": [f"{assessment}.satisfaction", SATISFIED]}),
-                "satisfaction_responses": _count_if({"$in": [f"{assessment}.satisfaction", ANSWERS]}),
-                "assessed": _count_if({"$gt": [{"$size": {"$ifNull": [f"{assessment}.indicators", []]}}, 0]}),
+                "visited": count_if(present("$latest_visit_id")),
+                "with_helper": count_if(present("$helper_id")),
+                "below_income_threshold": count_if({"$eq": [f"{assessment}.income_passed", False]}),
+                "satisfied": count_if({"$in": ["$satisfaction.answer", SATISFIED]}),
+                "satisfaction_responses": count_if({"$in": ["$satisfaction.answer", ANSWERS]}),
+                "assessed": count_if({"$gt": [{"$size": {"$ifNull": [f"{assessment}.indicators", []]}}, 0]}),
             }
         },
     ]
@@ -144,8 +141,14 @@ def indicator_pipeline(code: str, depth: int) -> list[dict]:
         }
     }
     return [
-        {"$match": {"area_path": code, "latest_assessment.indicators.0": {"$exists": True}}},
-        {"$group": {"_id": {"child": _child(depth), "outcome": outcome}, "households": {"$sum": 1}}},
+        {
+            "$match": {
+                "area_path": code,
+                "poverty_status": {"$nin": GONE},
+                "latest_assessment.indicators.0": {"$exists": True},
+            }
+        },
+        {"$group": {"_id": {"child": child(depth), "outcome": outcome}, "households": {"$sum": 1}}},
         {"$unwind": "$_id.outcome"},
         {
             "$group": {
@@ -159,13 +162,13 @@ def indicator_pipeline(code: str, depth: int) -> list[dict]:
 
 def visit_pipeline(code: str, depth: int) -> list[dict]:
     return [
-        {"$match": {"area_path": code, "state": {"$in": [*REVIEWABLE, "approved", *SENT_BACK]}}},
+        {"$match": {"area_path": code, "state": {"$in": [*PENDING_REVIEW, "approved", *SENT_BACK]}}},
         {
             "$group": {
-                "_id": _child(depth),
-                "pending_review": _count_if({"$in": ["$state", list(REVIEWABLE)]}),
-                "approved": _count_if({"$eq": ["$state", "approved"]}),
-                "sent_back": _count_if({"$in": ["$state", SENT_BACK]}),
+                "_id": child(depth),
+                "pending_review": count_if({"$in": ["$state", list(PENDING_REVIEW)]}),
+                "approved": count_if({"$eq": ["$state", "approved"]}),
+                "sent_back": count_if({"$in": ["$state", list(SENT_BACK)]}),
             }
         },
     ]
@@ -176,9 +179,9 @@ def problem_pipeline(code: str, depth: int) -> list[dict]:
         {"$match": {"area_path": code}},
         {
             "$group": {
-                "_id": _child(depth),
-                "problems_open": _count_if({"$eq": ["$status", "open"]}),
-                "problems_closed": _count_if({"$eq": ["$status", "closed"]}),
+                "_id": child(depth),
+                "problems_open": count_if({"$eq": ["$status", "open"]}),
+                "problems_closed": count_if({"$eq": ["$status", "closed"]}),
             }
         },
     ]
@@ -203,52 +206,61 @@ def count_by_child(area: Area) -> dict[str, Counter]:
     return counts
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
 def figures(counts: Counter) -> dict:
     """A report row's figures from its raw counts."""
     return {
         "households": counts["households"],
         "visited": counts["visited"],
-        "coverage": _rate(counts["visited"], counts["households"]),
+        "coverage": rate(counts["visited"], counts["households"]),
         "pending_review": counts["pending_review"],
         "approved": counts["approved"],
         "sent_back": counts["sent_back"],
         "assessed": counts["assessed"],
         "pass_rates": {
-            code: _rate(counts[f"passed__{code}"], counts[f"assessed__{code}"]) for code in INDICATORS
+            code: rate(counts[f"passed__{code}"], counts[f"assessed__{code}"]) for code in INDICATORS
         },
         "below_income_threshold": counts["below_income_threshold"],
         "satisfaction_responses": counts["satisfaction_responses"],
-        "satisfaction_rate": _rate(counts["satisfied"], counts["satisfaction_responses"]),
+        "satisfaction_rate": rate(counts["satisfied"], counts["satisfaction_responses"]),
         "problems_open": counts["problems_open"],
         "problems_closed": counts["problems_closed"],
         "with_helper": counts["with_helper"],
-        "helpers_in_place": _rate(counts["with_helper"], counts["households"]),
+        "helpers_in_place": rate(counts["with_helper"], counts["households"]),
     }
 
 
-def verification_report(principal: Principal, area: str | None = None) -> dict:
+def verification_report(principal: Principal, area: str | None = None, year: int | None = None) -> dict:
+    """The report on `area` (default: the caller's only area); lifecycle events counted for `year`
+    (default: this year, China time)."""
     principal.require("reports.read")
     parent = report_area(principal, area)
+    year = year or now().astimezone(CHINA_TZ).year
     counts = count_by_child(parent)
+    life = lifecycle.lifecycle_counts(parent, year)
+
+    def row(code: str) -> dict:
+        return figures(counts.get(code, Counter())) | {
+            "lifecycle": lifecycle.lifecycle_figures(life.get(code, Counter()))
+        }
+
     rows = [
-        {"code": child.code, "name": child.name, "level": child.level}
-        | figures(counts.get(child.code, Counter()))
-        for child in Area.objects.children_of(parent.code).order_by("code")
+        {"code": area.code, "name": area.name, "level": area.level} | row(area.code)
+        for area in Area.objects.children_of(parent.code).order_by("code")
     ]
-    if counts.get(""):
-        rows.append({"code": parent.code, "name": DIRECT, "level": parent.level} | figures(counts[""]))
+    if counts.get("") or life.get(""):
+        rows.append({"code": parent.code, "name": DIRECT, "level": parent.level} | row(""))
     total = sum(counts.values(), Counter())
+    total_life = sum(life.values(), Counter())
     return {
         "area": {"code": parent.code, "name": parent.name, "level": parent.level},
+        "year": year,
         "generated_at": now(),
         "generated_by": principal.username,
         "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in COLUMNS],
         "rows": rows,
-        "total": {"code": parent.code, "name": "合计", "level": parent.level} | figures(total),
+        "total": {"code": parent.code, "name": "合计", "level": parent.level}
+        | figures(total)
+        | {"lifecycle": lifecycle.lifecycle_figures(total_life)},
     }
 
 

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
 from app.inputs import Text
-from app.samples.service import MAX_SEED
+from app.samples.draw import MAX_SEED
 
 
 class SampleIn(Schema):

@@ -1,7 +1,7 @@
 """Edited visits: ODK Collect sends an edited instance under a new instanceID naming the one it replaces
 (`deprecatedID`). The edit is a new visit linked to the old one (`origin.supersedes`); the old visit,
-if no verifier has decided it yet, becomes `superseded` (final) and leaves the review queue. A decided
-visit is never rewritten: the verifier's decision stands and the cadre files a new visit instead.
+if no review level has signed it yet, becomes `superseded` (final) and leaves the review queue. A signed
+visit is never rewritten: the sign-offs stand and the cadre files a new visit instead.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from app.auth.principal import Principal
 from app.errors import AlreadyDecided, Conflict, Forbidden
 from app.visits import lifecycle
 from app.visits.models import Visit
-from app.visits.states import DECIDED
+from app.visits.states import SIGNED
 
 
 def editable_original(principal: Principal, instance_id: str, edit_instance_id: str) -> Visit | None:
@@ -24,7 +24,7 @@ def editable_original(principal: Principal, instance_id: str, edit_instance_id: 
     principal.check_visible(original)
     if original.cadre_id != principal.user_id:
         raise Forbidden("只能修改自己提交的走访 Only the visiting cadre may edit a visit")
-    if original.state in DECIDED:
+    if original.state in SIGNED:
         raise AlreadyDecided(
             "该走访已审核，不能再修改；请重新填写一次走访 Visit already decided: fill in a new visit instead",
             state=original.state,

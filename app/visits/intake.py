@@ -20,7 +20,7 @@ from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import now
 from app.digests import json_digest
-from app.errors import DuplicateSubmission, Forbidden, SlotLocked, ValidationFailed
+from app.errors import AlreadyRevised, DuplicateSubmission, Forbidden, SlotLocked, ValidationFailed
 from app.forms.answers import validate_answers
 from app.forms.registry import FormRegistry
 from app.households import service as households
@@ -28,7 +28,7 @@ from app.images.inspect import ImageInfo
 from app.inputs import VISIT_TIME, implausible_time
 from app.queue import JobQueue
 from app.storage import ObjectStore
-from app.visits import attachments
+from app.visits import attachments, revisions
 from app.visits.handoff import complete_if_ready
 from app.visits.models import Attachment, StateChange, Visit
 from app.visits.queries import get_visit
@@ -75,6 +75,8 @@ def create_visit(
     household = households.get_household(principal, data["household_id"])
     form = intake.forms.get(data["form_id"], data["form_version"])
     answers = validate_answers(form, data["answers"])
+    revises = data.get("revises")
+    sent_back = revisions.revisable(principal, revises, str(household.id), form.form_id) if revises else None
     required = [s.slot for s in form.attachment_slots if s.required]
     stamp = now()
     location = data.get("location") or {}
@@ -94,6 +96,8 @@ def create_visit(
         lon=location.get("lon"),
         accuracy_m=location.get("accuracy_m"),
         answers=answers,
+        form_role=form.role.to_dict(),
+        revises=revises,
         origin=dict(origin or {}),
         expected_slots=required,
         state="receiving",
@@ -116,6 +120,9 @@ def create_visit(
         # a concurrent twin of this request won the insert: answer as for a retry
         existing = Visit.objects(instance_id=data["instance_id"]).first()
         return _same_or_conflict(existing, digest, principal), False
+    if sent_back is not None and not revisions.link(sent_back, str(visit.id)):
+        visit.delete()  # another revisit corrected it between our check and our insert
+        raise AlreadyRevised(revises=revises)
     audit.record(
         principal,
         "visit.create",
@@ -124,6 +131,7 @@ def create_visit(
         visit.area_path,
         household=household.number,
         form=f"{form.form_id}@{form.version}",
+        revises=revises,
     )
     if not required:
         complete_if_ready(intake.queue, principal, visit)

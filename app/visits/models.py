@@ -25,6 +25,7 @@ class StateChange(EmbeddedDocument):
     actor = StringField()
     role = StringField()
     note = StringField()
+    level = StringField()  # the review level that signed, for sign-offs
 
 
 class VisitQuerySet(QuerySet):
@@ -60,7 +61,14 @@ class Visit(Document):
     superseded_by = StringField()  # the edited visit that replaced this one
     checks = ListField(DictField())
     assessment = DictField()
-    review = DictField()
+    review = DictField()  # the latest sign-off (decision, comment, slot comments, who, level)
+    signoffs = ListField(DictField())  # every sign-off up the chain, in order (谁签字谁负责)
+    review_chain = DictField()  # the chain snapshot taken when the checks finished
+    review_level = StringField()  # the level whose sign-off the visit waits for; None when none
+    recheck = DictField()  # a city re-check draw: {draw_id, drawn_at, status: pending|confirmed|overturned}
+    revises = StringField()  # the sent-back visit this one corrects
+    revised_by = StringField()  # the visit that corrects this sent-back one
+    form_role = DictField()  # what the form contributes to, as its settings said at intake
     history = EmbeddedDocumentListField(StateChange)
     submitted_at = DateTimeField()
     queued_at = DateTimeField()
@@ -77,7 +85,9 @@ class Visit(Document):
             ("area_path", "-created_at"),
             ("household_id", "-created_at"),
             ("state", "queued_at"),
+            ("review_level", "area_path", "submitted_at"),
             "cadre_id",
+            "revises",
         ],
     }
 

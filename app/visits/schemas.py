@@ -29,6 +29,10 @@ class VisitIn(Schema):
     ended_at = Moment(required=True, **VISIT_TIME)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
+    # no load_default: a submission without it keeps the content digest it had before the field existed
+    revises = fields.String(
+        metadata={"description": "the sent-back visit (revisit_requested) this revisit corrects"}
+    )
 
 
 def load_visit(raw: object) -> dict:
@@ -78,7 +82,17 @@ class VisitOut(Schema):
     missing = fields.List(fields.String())
     checks = fields.List(fields.Dict())
     assessment = fields.Dict()
-    review = fields.Dict()
+    review = fields.Dict(metadata={"description": "the latest sign-off"})
+    signoffs = fields.List(
+        fields.Dict(),
+        metadata={"description": "every sign-off up the chain: level, decision, who, when, why"},
+    )
+    review_level = fields.String(
+        allow_none=True, metadata={"description": "the level whose sign-off the visit waits for"}
+    )
+    recheck = fields.Dict(allow_none=True, metadata={"description": "a city re-check draw, when drawn"})
+    revises = fields.String(allow_none=True)
+    revised_by = fields.String(allow_none=True)
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     checked_at = fields.DateTime(allow_none=True)
