@@ -8,6 +8,7 @@ from flask import Flask, send_from_directory
 from app import db
 from app.cli import cli_group
 from app.config import Config
+from app.console import register_console
 from app.errors import register_error_handlers
 from app.extensions import api
 from app.forms import register_forms
@@ -36,6 +37,7 @@ def create_app(
     register_authentication(app)
     register_json_guard(app)
     register_api(app)
+    register_console(app)
     register_openrosa(app)
     register_error_handlers(app)
     register_docs_assets(app)

@@ -27,11 +27,17 @@ class Config:
     JOB_RETRY_INTERVALS: str = field(default_factory=lambda: _env("JOB_RETRY_INTERVALS", "5,30,120"))
     QUEUE_PREFIX: str = field(default_factory=lambda: _env("QUEUE_PREFIX", "doorstep"))
     TOKEN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("TOKEN_TTL_SECONDS", "28800")))
+    # lifetime of the signed /media links to photos and signatures
     PRESIGN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("PRESIGN_TTL_SECONDS", "300")))
+    # where clients reach this app, for absolute links in API responses (default: the request's host)
+    PUBLIC_BASE_URL: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", ""))
     MAX_UPLOAD_BYTES: int = field(
         default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
     )
     MAX_IMAGE_PIXELS: int = field(default_factory=lambda: int(_env("MAX_IMAGE_PIXELS", str(40_000_000))))
+    # the console's session cookie: "auto" marks it Secure when the browser talks HTTPS (also through a
+    # proxy that sets X-Forwarded-Proto), "true" always, "false" never
+    SESSION_COOKIE_SECURE: str = field(default_factory=lambda: _env("SESSION_COOKIE_SECURE", "auto"))
     LOGIN_MAX_FAILURES: int = field(default_factory=lambda: int(_env("LOGIN_MAX_FAILURES", "5")))
     LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
     # wrong passwords one address may send for any accounts within LOGIN_LOCK_SECONDS (username spraying)

@@ -51,6 +51,10 @@ AccountLocked = _error(
 )
 Forbidden = _error("Forbidden", 403, "forbidden", "无权执行此操作 Not allowed for your role")
 NotFound = _error("NotFound", 404, "not_found", "未找到 Not found")
+LinkInvalid = _error("LinkInvalid", 403, "link_invalid", "链接无效 Invalid link")
+LinkExpired = _error(
+    "LinkExpired", 403, "link_expired", "链接已过期，请刷新页面 Link expired, reload the page"
+)
 
 # Input
 ValidationFailed = _error("ValidationFailed", 422, "validation_failed", "数据校验未通过 Validation failed")

@@ -8,6 +8,7 @@ from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
 from app.login.api import blp as login_blp
+from app.media.links import PREFIX as MEDIA
 from app.openrosa.setup_api import blp as phone_setup_blp
 from app.rectification.api import blp as rectification_blp
 from app.reports.api import blp as reports_blp
@@ -15,6 +16,7 @@ from app.review.api import blp as review_blp
 from app.samples.api import blp as samples_blp
 from app.users.api import blp as users_blp
 from app.visits.api import blp as visits_blp
+from app.visits.files_api import blp as media_blp
 
 API = "/api/v1"
 
@@ -33,6 +35,7 @@ BLUEPRINTS = [
     (dossier_blp, API + "/households"),  # /households/{id}/dossier.pdf
     (samples_blp, API + "/samples"),
     (rectification_blp, API + "/rectifications"),
+    (media_blp, MEDIA),  # signed, short-lived links to photos and signatures (outside the bearer API)
     # /households/{id}/poverty-events, /households/{id}/assistance, /identifications
     (adjustment_blp, API),
 ]

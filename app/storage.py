@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -18,6 +19,12 @@ class StoredObject:
     key: str
     size: int
     etag: str
+
+
+@dataclass(frozen=True)
+class ObjectStream:
+    size: int
+    chunks: Iterator[bytes]
 
 
 class ObjectStore:
@@ -106,6 +113,22 @@ class ObjectStore:
             return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except (ClientError, BotoCoreError) as err:
             raise StorageUnavailable(detail=str(err)) from err
+
+    def stream(self, key: str, chunk_size: int = 64 * 1024) -> ObjectStream:
+        """The object's size and its bytes in chunks, without holding the whole file in memory."""
+        try:
+            resp = self.client.get_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as err:
+            raise StorageUnavailable(detail=str(err)) from err
+        body = resp["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(chunk_size)
+            finally:
+                body.close()
+
+        return ObjectStream(resp["ContentLength"], chunks())
 
     def exists(self, key: str) -> bool:
         try:

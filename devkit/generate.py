@@ -198,6 +198,17 @@ def build_users(county: County) -> tuple[dict[str, User], dict[str, User]]:
     return logins, helpers
 
 
+def visit_photo(seed: int, i: int, household: Household, when: datetime, size: tuple[int, int]) -> bytes:
+    """The i-th photo of a visit: EXIF time a few minutes into the visit, GPS at the household."""
+    return make_photo(
+        seed * 10 + i,
+        width=size[0],
+        height=size[1],
+        taken_at=when + timedelta(minutes=5 + i),
+        gps=(household.lat, household.lon),
+    )
+
+
 def submit_visit(
     svc: intake.Intake,
     cadre: User,
@@ -205,8 +216,11 @@ def submit_visit(
     seed: int,
     when: datetime,
     photo_size: tuple[int, int] = (1600, 1200),
+    replace: dict[str, bytes] | None = None,
 ) -> str:
-    """A complete visit through the intake service: JSON, four photos, four signatures."""
+    """A complete visit through the intake service: JSON, four photos, four signatures.
+
+    `replace` gives some slots other bytes (the demo's reused photo)."""
     rng = random.Random(seed)
     principal = principal_for(cadre)
     data = {
@@ -221,14 +235,10 @@ def submit_visit(
     }
     visit, _ = intake.create_visit(svc, principal, data)
     for i, (slot, kind) in enumerate(SLOTS.items()):
-        if kind == "photo":
-            body = make_photo(
-                seed * 10 + i,
-                width=photo_size[0],
-                height=photo_size[1],
-                taken_at=when + timedelta(minutes=5 + i),
-                gps=(household.lat, household.lon),
-            )
+        if replace and slot in replace:
+            body = replace[slot]
+        elif kind == "photo":
+            body = visit_photo(seed, i, household, when, photo_size)
         else:
             body = make_signature(seed * 10 + i)
         upload = receive(io.BytesIO(body), max_bytes=svc.max_bytes)
@@ -248,7 +258,10 @@ def generate(
     households_per_village: int,
     visits: int,
     photo_size: tuple[int, int] = (1600, 1200),
+    reused_photo: bool = False,
 ) -> dict:
+    """Areas, users, households and `visits` visits; with `reused_photo`, one more visit whose
+    front-of-house photo is the first visit's (the checks flag it: the console's demo of a reuse)."""
     rng = random.Random(seed)
     county = build_areas(rng, towns, villages_per_town)
     logins, helpers = build_users(county)
@@ -276,6 +289,16 @@ def generate(
             seed * 100_000 + visited,
             base + step * visited,
             photo_size,
+        )
+        visited += 1
+    first = households[0] if households else None
+    if reused_photo and visited and len(households) > visits and not households[visits].latest_visit_id:
+        copy = visit_photo(seed * 100_000, 0, first, base, photo_size)  # the first visit's 房前 photo
+        home = households[visits]
+        when = base + timedelta(minutes=50 * visited)
+        slot = "photo.front_of_house"
+        submit_visit(
+            svc, helpers[home.village_code], home, seed * 100_000 + visited, when, photo_size, {slot: copy}
         )
         visited += 1
     return {
@@ -309,6 +332,7 @@ def main() -> None:
             villages_per_town=args.villages_per_town,
             households_per_village=per_village,
             visits=args.visits,
+            reused_photo=args.demo,
         )
     if args.demo:
         result["password"] = DEMO_PASSWORD

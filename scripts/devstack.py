@@ -115,6 +115,7 @@ def main() -> int:
             json.dumps(
                 {
                     "api": base,
+                    "console": base + "/console/",
                     "docs": base + "/docs",
                     "readyz": base + "/readyz",
                     "logs": str(logs),
@@ -124,7 +125,7 @@ def main() -> int:
             )
         )
         if demo:
-            print(f"demo logins (password {demo['password']}):")
+            print(f"web console: {base}/console/  demo logins (password {demo['password']}):")
             for role, username in demo["logins"].items():
                 print(f"  {role:<10} {username}")
             body = json.dumps({"username": demo["logins"]["supervisor"], "password": demo["password"]})

@@ -14,6 +14,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -e ".[servers,dev]"
   echo "$want" > "$stamp"
 fi
+# The web console's browser tests drive Debian's chromium through Playwright (never a downloaded
+# browser). Installed only when missing; the machines run as root.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is missing and this is not root; the browser tests will fail" >&2
+  fi
+fi
 # ODK's own XForms engine for the OpenRosa tests (tests/odk): Node 20+ and the packages in its lock file,
 # installed again only when the lock changes.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

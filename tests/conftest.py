@@ -122,6 +122,19 @@ def app(session_app, empty_data):
         yield session_app
 
 
+@pytest.fixture(scope="session")
+def web_app(config, session_app):
+    """A second app on the same servers whose requests each get their own app context, as in production
+    (requests to `app` share the context the fixture pushed, and with it `g`): for session-based tests."""
+    return create_app(config)
+
+
+@pytest.fixture
+def web(app, web_app):
+    """A browser-like client (cookies, one app context per request) with an empty database."""
+    return web_app.test_client()
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

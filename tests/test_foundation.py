@@ -153,6 +153,8 @@ def test_run_command_brings_everything_up_and_leaves_nothing_behind(tmp_path):
         )
         with urllib.request.urlopen(request, timeout=10) as resp:
             assert json.loads(resp.read())["user"]["role"] == "supervisor"
+        with urllib.request.urlopen(info["console"] + "login", timeout=10) as resp:  # the web console
+            assert resp.status == 200 and "登录" in resp.read().decode()
         server_pids = [int(p) for p in _pids_under(tmp_path / "dev")]
         assert len(server_pids) >= 3
     finally:

@@ -270,7 +270,7 @@ def test_queue_is_scoped_filtered_and_oldest_first(world, client, store):
     assert first["summary"]["warnings"] == ["photo_location"]
     assert len(first["summary"]["photos"]) == 4
     assert all(
-        p["url"].startswith("http") and "t240" in p["thumbnail_url"] for p in first["summary"]["photos"]
+        p["url"].startswith("http") and "/240?e=" in p["thumbnail_url"] for p in first["summary"]["photos"]
     )
     assert first["summary"]["photos"][0]["exif"]["device"]
     assert len([a for a in first["attachments"] if a["present"]]) == 8

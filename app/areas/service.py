@@ -51,6 +51,23 @@ def list_areas(principal: Principal, parent: str | None = None):
     return [a for a in query.order_by("code") if visible_to(principal, a)]
 
 
+def areas_within(principal: Principal, level: str, limit: int = 2000) -> list[Area]:
+    """Areas of one level inside the caller's subtrees, by code (e.g. the villages of a verifier's towns)."""
+    principal.require("areas.read")
+    query = Area.objects(level=level)
+    if not principal.is_admin:
+        query = query.filter(path__in=list(principal.area_codes))
+    return list(query.order_by("code").limit(limit))
+
+
+def breadcrumbs(principal: Principal, area: Area) -> list[Area]:
+    """The area's ancestors the caller may navigate, root first, then the area itself."""
+    ancestors_ = {a.code: a for a in Area.objects(code__in=area.path[:-1])}
+    return [
+        ancestors_[c] for c in area.path[:-1] if c in ancestors_ and principal.covers(ancestors_[c].path)
+    ] + [area]
+
+
 def build_area(code: str, name: str) -> Area:
     if not is_valid(code):
         raise ValidationFailed(errors={"code": [f"不是有效的区划代码 Not a valid area code: {code}"]})

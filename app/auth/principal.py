@@ -40,6 +40,8 @@ class Principal:
         """A query restricting `field_name` (an indexed list of ancestor codes) to the caller's subtrees."""
         if self.is_admin:
             return Q()
+        if len(self.area_codes) == 1:  # the usual case; an equality lets every server use the index
+            return Q(**{field_name: self.area_codes[0]})
         return Q(**{f"{field_name}__in": list(self.area_codes)})
 
     def check_visible(self, obj, area_path: Iterable[str] | None = None):

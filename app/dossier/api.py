@@ -13,6 +13,23 @@ from app.downloads import content_disposition
 blp = Blueprint("dossier", __name__, description="一户一档 Household dossier")
 
 
+def dossier_response(household_id: str) -> Response:
+    """The caller's view of the household's dossier as an inline PDF (the API and the console)."""
+    ext = current_app.extensions
+    pdf, dossier = dossier_pdf(current_principal(), household_id, ext["forms"], ext["store"])
+    number = dossier.household.number
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": content_disposition(
+                f"一户一档_{number}_{dossier.household.head_name}.pdf", f"dossier_{number}.pdf", "inline"
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @blp.route("/<household_id>/dossier.pdf")
 class DossierView(MethodView):
     @blp.doc(
@@ -27,16 +44,4 @@ class DossierView(MethodView):
         """The household's record (ID numbers masked unless your role may see them), members, latest
         approved visit (or the latest visit, marked as not yet approved) with its assessment, four
         photos, four signatures, check results and review record; who generated it and when."""
-        ext = current_app.extensions
-        pdf, dossier = dossier_pdf(current_principal(), household_id, ext["forms"], ext["store"])
-        number = dossier.household.number
-        return Response(
-            pdf,
-            mimetype="application/pdf",
-            headers={
-                "Content-Disposition": content_disposition(
-                    f"一户一档_{number}_{dossier.household.head_name}.pdf", f"dossier_{number}.pdf", "inline"
-                ),
-                "Cache-Control": "no-store",
-            },
-        )
+        return dossier_response(household_id)

@@ -18,33 +18,11 @@ from app.dossier.content import Dossier, Evidence
 from app.dossier.fonts import chinese_font
 from app.households.idnumbers import mask_id, mask_phone
 from app.households.models import CATEGORY_LABELS, NEEDS, POVERTY_STATUSES
+from app.labels import DECISIONS as DECISION_LABELS
+from app.labels import HOUSEHOLD_STATES, ROLES, SATISFACTION, SEVERITIES, VISIT_STATES
 from app.review.chains import LEVELS
 
-VISIT_STATES = {
-    "receiving": "接收中",
-    "submitted": "已提交",
-    "checked": "自动核查通过，待审核",
-    "has_issues": "自动核查有问题，待审核",
-    "in_review": "下级已通过，待上级审核",
-    "approved": "审核通过",
-    "rejected": "审核不通过",
-    "revisit_requested": "要求重新走访",
-    "superseded": "已被修改后的版本替代",
-}
-HOUSEHOLD_STATES = {
-    "registered": "已建档",
-    "visit_submitted": "走访已提交",
-    "checked": "待审核",
-    "has_issues": "待审核（有问题）",
-    "verified": "核查通过",
-    "revisit_requested": "要求重新走访",
-    "rejected": "核查不通过",
-}
 LEVEL_LABELS = {key: level.label for key, level in LEVELS.items()}
-DECISION_LABELS = {"approve": "通过", "reject": "不通过", "request_revisit": "要求重新走访"}
-SEVERITIES = {"error": "阻断", "warning": "警告", "info": "信息"}
-SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
-ROLES = {"cadre": "村干部", "verifier": "镇核查员", "supervisor": "督查", "admin": "管理员", "system": "系统"}
 
 WIDTH = A4[0] - 30 * mm
 GRID = colors.HexColor("#999999")

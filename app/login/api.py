@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 
-from app.login.access import check_credentials, signer
+from app.login.access import log_in
 from app.login.schemas import TokenIn, TokenOut
 
 blp = Blueprint("login", __name__, description="登录 Authentication")
@@ -21,12 +21,10 @@ class TokenView(MethodView):
     @blp.alt_response(401, schema=ErrorSchema, description="wrong username or password, or account disabled")
     @blp.alt_response(429, schema=ErrorSchema, description="too many wrong passwords from this address")
     def post(self, credentials):
-        cfg = current_app.config["DOORSTEP"]
-        user = check_credentials(credentials["username"], credentials["password"])
-        token = signer().issue(str(user.id), user.token_version)
+        user, token = log_in(credentials["username"], credentials["password"], channel="api")
         return {
             "access_token": token,
             "token_type": "Bearer",
-            "expires_in": cfg.TOKEN_TTL_SECONDS,
+            "expires_in": current_app.config["DOORSTEP"].TOKEN_TTL_SECONDS,
             "user": user,
         }

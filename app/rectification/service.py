@@ -7,8 +7,10 @@ re-run job or a retried request finds the item it opened before instead of openi
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from bson import ObjectId
+from mongoengine import Q
 
 from app.audit import service as audit
 from app.auth.principal import SYSTEM, Principal
@@ -54,6 +56,15 @@ def visible_items(
     filters = {"status": status, "source": source, "household_id": household_id, "visit_id": visit_id}
     query = query.filter(**{name: value for name, value in filters.items() if value})
     return query.order_by("-created_at")
+
+
+def overdue_first(principal: Principal, *, today: date, area: str | None = None, status: str | None = None):
+    """The ledger as supervisors follow it up: open items past their deadline (most overdue first), then
+    the rest, newest first. Two queries, so each can be paged on its own index."""
+    items = visible_items(principal, area=area, status=status)
+    overdue = items.filter(status="open", deadline__lt=today).order_by("deadline", "created_at")
+    rest = items.filter(Q(status="closed") | Q(deadline=None) | Q(deadline__gte=today))
+    return overdue, rest
 
 
 def get_item(principal: Principal, item_id: str) -> RectificationItem:

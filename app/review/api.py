@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 
 from app.auth.current import current_principal
+from app.media.request import request_links
 from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.review import chains, rechecks, service
 from app.review.presenter import queue_items
@@ -31,8 +32,7 @@ blp = Blueprint("review", __name__, description="逐级审核 Review, level by l
 
 
 def _render_queue(visits: list) -> list[dict]:
-    ext = current_app.extensions
-    return queue_items(visits, ext["forms"], ext["store"])
+    return queue_items(visits, current_app.extensions["forms"], request_links(absolute=True))
 
 
 def _default_chain() -> chains.Chain:
@@ -40,8 +40,7 @@ def _default_chain() -> chains.Chain:
 
 
 def _show(visit) -> dict:
-    ext = current_app.extensions
-    return visits_view([visit], ext["forms"], ext["store"])[0]
+    return visits_view([visit], current_app.extensions["forms"], request_links(absolute=True))[0]
 
 
 @blp.route("/review/queue")

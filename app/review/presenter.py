@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from app.forms.registry import FormRegistry
-from app.storage import ObjectStore
+from app.media.links import MediaLinks
 from app.visits.models import Visit
 from app.visits.presenter import visits_view
 
 
+def failed_codes(checks: list[dict] | None) -> tuple[list[str], list[str]]:
+    """Codes of the failed blocking checks, and of the failed non-blocking ones (warnings)."""
+    failed = [c for c in checks or [] if not c.get("passed")]
+    errors = sorted({c["code"] for c in failed if c.get("severity") == "error"})
+    return errors, sorted({c["code"] for c in failed if c.get("severity") != "error"})
+
+
 def summary(view: dict) -> dict:
     """Failed checks (blocking, then warnings) and each photo's links and EXIF, from a visit view."""
-    failed = [c for c in view["checks"] or [] if not c.get("passed")]
+    errors, warnings = failed_codes(view["checks"])
     return {
-        "failed_checks": sorted({c["code"] for c in failed if c.get("severity") == "error"}),
-        "warnings": sorted({c["code"] for c in failed if c.get("severity") != "error"}),
+        "failed_checks": errors,
+        "warnings": warnings,
         "photos": [
             {
                 "slot": a["slot"],
@@ -29,5 +36,5 @@ def summary(view: dict) -> dict:
     }
 
 
-def queue_items(visits: list[Visit], forms: FormRegistry, store: ObjectStore) -> list[dict]:
-    return [view | {"summary": summary(view)} for view in visits_view(visits, forms, store)]
+def queue_items(visits: list[Visit], forms: FormRegistry, links: MediaLinks) -> list[dict]:
+    return [view | {"summary": summary(view)} for view in visits_view(visits, forms, links)]

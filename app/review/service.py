@@ -70,6 +70,17 @@ def _awaited_level(visit: Visit) -> str:
     )
 
 
+def awaits(principal: Principal, visit: Visit) -> str | None:
+    """The level the visit waits for if the caller signs there now, else None (to offer a decision)."""
+    if not principal.can("visits.review") or visit.state not in QUEUE_STATES:
+        return None
+    try:
+        level = _awaited_level(visit)
+    except DoorstepError:
+        return None
+    return level if chains.may_sign(principal, level, visit.area_path) else None
+
+
 def _require_turn(principal: Principal, visit: Visit, level: str) -> None:
     """The caller signs at `level`; a lower level that has already signed gets 409 already_decided."""
     if chains.may_sign(principal, level, visit.area_path):

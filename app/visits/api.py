@@ -10,6 +10,7 @@ from flask_smorest.error_handler import ErrorSchema
 from app import jsonguard
 from app.auth.current import current_principal
 from app.errors import ValidationFailed
+from app.media.request import request_links
 from app.pagination import PAGE, QuerySetPage, RenderedQuery
 from app.visits import intake as service
 from app.visits.attachments import attachments_of
@@ -26,12 +27,11 @@ def _intake() -> service.Intake:
 
 
 def _show(visit) -> dict:
-    ext = current_app.extensions
     return visit_view(
         visit,
         attachments_of(visit),
-        ext["forms"].get(visit.form_id, visit.form_version),
-        ext["store"],
+        current_app.extensions["forms"].get(visit.form_id, visit.form_version),
+        request_links(absolute=True),
     )
 
 
@@ -97,8 +97,7 @@ class VisitsView(MethodView):
 
 
 def _render_visits(visits: list) -> list[dict]:
-    ext = current_app.extensions
-    return visits_view(visits, ext["forms"], ext["store"])
+    return visits_view(visits, current_app.extensions["forms"], request_links(absolute=True))
 
 
 @blp.route("/<visit_id>")

@@ -1,15 +1,15 @@
-"""Turn a visit and its attachments into what clients see, with short-lived presigned URLs."""
+"""Turn a visit and its attachments into what clients see, with short-lived signed links to the files."""
 
 from __future__ import annotations
 
 from app.forms.registry import FormRegistry
-from app.storage import ObjectStore
+from app.media.links import MediaLinks
 from app.visits.models import Attachment, Visit
 
-THUMBNAIL = "240"
+THUMBNAIL, PREVIEW = "240", "1024"
 
 
-def attachment_view(slot_spec, attachment: Attachment | None, store: ObjectStore) -> dict:
+def attachment_view(slot_spec, attachment: Attachment | None, links: MediaLinks) -> dict:
     view = {
         "slot": slot_spec.slot,
         "kind": slot_spec.kind,
@@ -18,6 +18,7 @@ def attachment_view(slot_spec, attachment: Attachment | None, store: ObjectStore
         "present": attachment is not None,
     }
     if attachment is not None:
+        variants = attachment.thumbnails or {}
         view |= {
             "sha256": attachment.sha256,
             "size": attachment.size,
@@ -27,18 +28,15 @@ def attachment_view(slot_spec, attachment: Attachment | None, store: ObjectStore
             "exif": attachment.exif or {},
             "uploaded_at": attachment.uploaded_at,
             "uploaded_by": attachment.uploaded_by,
-            "url": store.presign(attachment.key),
-            "thumbnail_url": store.presign(attachment.thumbnails[THUMBNAIL])
-            if attachment.thumbnails.get(THUMBNAIL)
-            else None,
-            "preview_url": store.presign(attachment.thumbnails["1024"])
-            if attachment.thumbnails.get("1024")
-            else None,
+            "attachment_id": str(attachment.id),
+            "url": links.url(str(attachment.id)),
+            "thumbnail_url": links.url(str(attachment.id), THUMBNAIL) if THUMBNAIL in variants else None,
+            "preview_url": links.url(str(attachment.id), PREVIEW) if PREVIEW in variants else None,
         }
     return view
 
 
-def visit_view(visit: Visit, attachments: dict[str, Attachment], form, store: ObjectStore) -> dict:
+def visit_view(visit: Visit, attachments: dict[str, Attachment], form, links: MediaLinks) -> dict:
     slots = list(form.attachment_slots)
     known = {s.slot for s in slots}
     return {
@@ -56,7 +54,7 @@ def visit_view(visit: Visit, attachments: dict[str, Attachment], form, store: Ob
         "ended_at": visit.ended_at,
         "location": {"lat": visit.lat, "lon": visit.lon, "accuracy_m": visit.accuracy_m},
         "answers": visit.answers,
-        "attachments": [attachment_view(s, attachments.get(s.slot), store) for s in slots]
+        "attachments": [attachment_view(s, attachments.get(s.slot), links) for s in slots]
         + [
             {"slot": a.slot, "kind": a.kind, "present": True, "required": False}
             for a in attachments.values()
@@ -79,12 +77,12 @@ def visit_view(visit: Visit, attachments: dict[str, Attachment], form, store: Ob
     }
 
 
-def visits_view(visits: list[Visit], forms: FormRegistry, store: ObjectStore) -> list[dict]:
+def visits_view(visits: list[Visit], forms: FormRegistry, links: MediaLinks) -> list[dict]:
     """Views for a page of visits, loading all their attachments in one query."""
     by_visit: dict[str, dict[str, Attachment]] = {}
     for attachment in Attachment.objects(visit_id__in=[str(v.id) for v in visits]):
         by_visit.setdefault(attachment.visit_id, {})[attachment.slot] = attachment
     return [
-        visit_view(v, by_visit.get(str(v.id), {}), forms.get(v.form_id, v.form_version), store)
+        visit_view(v, by_visit.get(str(v.id), {}), forms.get(v.form_id, v.form_version), links)
         for v in visits
     ]

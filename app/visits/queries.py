@@ -8,6 +8,7 @@ from bson import ObjectId
 
 from app.auth.principal import Principal
 from app.visits.models import Visit
+from app.visits.states import SENT_BACK
 
 
 def visible_visits(
@@ -32,6 +33,23 @@ def visible_visits(
     if cadre_id:
         query = query.filter(cadre_id=cadre_id)
     return query.order_by("-created_at")
+
+
+def latest_states(principal: Principal, visit_ids: list[str]) -> dict[str, Visit]:
+    """The visits with these ids (a page of households' latest visits) in one query: state and review."""
+    principal.require("visits.read")
+    ids = [i for i in visit_ids if i and ObjectId.is_valid(i)]
+    query = Visit.objects(id__in=ids).only("state", "review", "submitted_at", "area_path")
+    return {str(v.id): v for v in query if principal.covers(v.area_path)}  # by _id, then the scope
+
+
+def sent_back(principal: Principal, *, area: str | None = None):
+    """Visits a verifier rejected or sent back for a revisit, most recently decided first (cadres)."""
+    principal.require("visits.read")
+    query = Visit.objects(principal.scope()).filter(state__in=list(SENT_BACK))
+    if area:
+        query = query.in_area(area)
+    return query.order_by("-decided_at")
 
 
 def get_visit(principal: Principal, visit_id: str) -> Visit:
