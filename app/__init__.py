@@ -16,6 +16,7 @@ from app.jsonguard import register_json_guard
 from app.login.access import register_authentication
 from app.openrosa.api import register_openrosa
 from app.queue import JobQueue
+from app.rectification import deadlines
 from app.review.chains import default_chain
 from app.routes import BLUEPRINTS
 from app.storage import ObjectStore
@@ -48,6 +49,7 @@ def create_app(
 def register_services(app: Flask, config: Config, store: ObjectStore | None, queue: JobQueue | None) -> None:
     db.connect(config.MONGODB_URI, config.MONGODB_WRITE_CONCERN)
     passwords.configure(config.PASSWORD_HASH_PROFILE)
+    deadlines.configure(config.RECTIFICATION_DEFAULT_MONTHS)
     app.extensions["review_chain"] = default_chain(config.REVIEW_LEVELS, config.REVIEW_RECHECK_PERCENT)
     app.extensions["store"] = store or ObjectStore.from_config(config)
     app.extensions["queue"] = queue or JobQueue.from_url(

@@ -56,6 +56,15 @@ class Config:
     REVIEW_LEVELS: str = field(default_factory=lambda: _env("REVIEW_LEVELS", "town,county"))
     REVIEW_RECHECK_PERCENT: float = field(default_factory=lambda: float(_env("REVIEW_RECHECK_PERCENT", "5")))
     SWEEP_STALE_MINUTES: int = field(default_factory=lambda: int(_env("SWEEP_STALE_MINUTES", "30")))
+    # a ledger item opened outside a campaign's rectification phase is due this many months later
+    RECTIFICATION_DEFAULT_MONTHS: int = field(
+        default_factory=lambda: int(_env("RECTIFICATION_DEFAULT_MONTHS", "2"))
+    )
+    # exports of more visits than this run as a job (202 + status URL) instead of streaming at once
+    EXPORT_SYNC_MAX_VISITS: int = field(default_factory=lambda: int(_env("EXPORT_SYNC_MAX_VISITS", "2000")))
+    # how long a finished export's file is kept, and how long one download link works
+    EXPORT_KEEP_HOURS: int = field(default_factory=lambda: int(_env("EXPORT_KEEP_HOURS", "24")))
+    EXPORT_LINK_TTL_SECONDS: int = field(default_factory=lambda: int(_env("EXPORT_LINK_TTL_SECONDS", "600")))
     # the public base URL phones use (https://host), when the app sits behind a proxy that hides it
     PUBLIC_URL: str = field(default_factory=lambda: _env("PUBLIC_URL", ""))
     FORMS_DIR: str = field(

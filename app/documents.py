@@ -3,6 +3,8 @@
 from app.adjustment.models import Identification
 from app.areas.models import Area
 from app.audit.models import AuditEvent
+from app.campaigns.models import Assignment, Campaign
+from app.exports.models import ExportJob
 from app.households.models import Household, PovertyEvent
 from app.login.models import AppToken
 from app.rectification.models import RectificationItem
@@ -25,4 +27,7 @@ ALL_DOCUMENTS: list = [
     Visit,
     Attachment,
     AppToken,
+    Campaign,
+    Assignment,
+    ExportJob,
 ]

@@ -11,6 +11,7 @@ EVENT_JOBS: dict[str, list[tuple[str, str]]] = {
         ("workers.image_jobs.process_visit_images", "images"),
         ("workers.check_jobs.check_visit", "checks"),
     ],
+    "export.requested": [("workers.export_jobs.build_export", "default")],
 }
 
 

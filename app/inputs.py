@@ -139,7 +139,8 @@ class Day(fields.Date):
 VISIT_TIME = {"past": timedelta(days=366), "ahead": timedelta(days=1)}  # visited within the last year
 SINCE = {"past": timedelta(days=366 * 30), "ahead": timedelta(days=1)}  # a ?since= filter
 BIRTH_DATE = {"earliest": date(1900, 1, 1)}  # no later than today
-DEADLINE = {"earliest": timedelta(days=366 * 5), "ahead": timedelta(days=366 * 10)}
+DEADLINE = {"earliest": timedelta(days=366 * 5), "ahead": timedelta(days=366 * 10)}  # also plan dates
+SINCE_DAY = {"earliest": timedelta(days=366 * 30), "ahead": timedelta(days=366)}  # a date filter
 
 
 def _as_list(validators) -> list:

@@ -6,6 +6,7 @@ overflow in the database driver.
 
 from collections.abc import Callable
 
+from flask import Response
 from flask_smorest import Page
 
 from app.errors import ValidationFailed
@@ -28,6 +29,18 @@ class QuerySetPage(Page):
         return self.collection.count()
 
 
+class PageOrDownload(QuerySetPage):
+    """Pages what the view returns, or lets a file download (a Response, e.g. `?format=xlsx`) through."""
+
+    @property
+    def item_count(self) -> int:
+        return 0 if isinstance(self.collection, Response) else self.collection.count()
+
+    @property
+    def items(self):
+        return self.collection if isinstance(self.collection, Response) else super().items
+
+
 class RenderedQuery:
     """A queryset the paginator can count and slice; only the page asked for is rendered."""
 
@@ -39,3 +52,32 @@ class RenderedQuery:
 
     def __getitem__(self, item):
         return self.render(list(self.query[item]))
+
+
+class Concatenated:
+    """Querysets read one after another as one sequence the paginator can count and slice (e.g. overdue
+    items first, then the rest), each query keeping its own order and index."""
+
+    def __init__(self, *queries):
+        self.queries = queries
+
+    def count(self) -> int:
+        return sum(query.count() for query in self.queries)
+
+    def __getitem__(self, item: slice) -> list:
+        start, stop = item.start or 0, item.stop
+        found: list = []
+        for query in self.queries:
+            size = query.count()
+            if stop is not None and stop <= 0:
+                break
+            if start < size:
+                end = size if stop is None else min(stop, size)
+                found += list(query[start:end])
+            start, stop = max(0, start - size), None if stop is None else stop - size
+        return found
+
+    def __iter__(self):
+        """Every item once, without keeping them (for exports)."""
+        for query in self.queries:
+            yield from query.no_cache()

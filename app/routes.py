@@ -3,7 +3,10 @@
 from app.adjustment.api import blp as adjustment_blp
 from app.areas.api import blp as areas_blp
 from app.audit.api import blp as audit_blp
+from app.campaigns.api import blp as campaigns_blp
 from app.dossier.api import blp as dossier_blp
+from app.exports.api import blp as exports_blp
+from app.exports.api import files_blp as export_files_blp
 from app.forms.api import blp as forms_blp
 from app.health.api import blp as health_blp
 from app.households.api import blp as households_blp
@@ -38,4 +41,10 @@ BLUEPRINTS = [
     (media_blp, MEDIA),  # signed, short-lived links to photos and signatures (outside the bearer API)
     # /households/{id}/poverty-events, /households/{id}/assistance, /identifications
     (adjustment_blp, API),
+    (campaigns_blp, API + "/campaigns"),
+    (exports_blp, API + "/exports"),
+    (
+        export_files_blp,
+        "/downloads",
+    ),  # signed, short-lived links to finished exports (outside the bearer API)
 ]

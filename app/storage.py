@@ -130,6 +130,13 @@ class ObjectStore:
 
         return ObjectStream(resp["ContentLength"], chunks())
 
+    def upload(self, key: str, fp: BinaryIO, content_type: str) -> None:
+        """Store a file of any size (a multipart upload past 8 MiB), e.g. a finished export."""
+        try:
+            self.client.upload_fileobj(fp, self.bucket, key, ExtraArgs={"ContentType": content_type})
+        except (ClientError, BotoCoreError) as err:
+            raise StorageUnavailable(detail=str(err)) from err
+
     def exists(self, key: str) -> bool:
         try:
             self.client.head_object(Bucket=self.bucket, Key=key)

@@ -254,13 +254,15 @@ def test_huge_page_numbers_are_422_on_every_paginated_list(world, client):
     paginated = [
         path
         for path, operations in spec["paths"].items()
-        if any(p["name"] == "page" for p in operations.get("get", {}).get("parameters", []))
+        if "{" not in path  # lists under an object's id go through the same page class
+        and any(p["name"] == "page" for p in operations.get("get", {}).get("parameters", []))
     ]
     assert len(paginated) >= 7
     _, headers = world
     roles = [headers["admin"], token_for(client, make_user("verifier", "370101001000"))]
     for path in paginated:
-        allowed = next(h for h in roles if client.get(path, headers=h).status_code == 200)
+        allowed = next((h for h in roles if client.get(path, headers=h).status_code == 200), None)
+        assert allowed is not None, path
         for page in ("99999999999999999999", "100001"):
             resp = client.get(path, query_string={"page": page}, headers=allowed)
             assert_error(resp, 422, "validation_failed")

@@ -113,6 +113,13 @@ def test_manual_item_follow_up_and_close(world, client):
     assert (resp.json["responsible"], resp.json["responsible_id"]) == ("王村长", None)
     no_note = client.patch(url, json={"status": "closed"}, headers=headers["verifier"])
     assert no_note.status_code == 422 and "close_note" in no_note.json["errors"]["errors"]
+    no_evidence = client.patch(
+        url, json={"status": "closed", "close_note": "已竣工验收"}, headers=headers["verifier"]
+    )
+    assert no_evidence.status_code == 422 and "evidence" in no_evidence.json["errors"]["errors"]
+    follow_up = build_visit(household, users["cadre"], state="checked")
+    added = client.post(f"{url}/evidence", json={"visit_id": str(follow_up.id)}, headers=headers["verifier"])
+    assert added.status_code == 201 and added.json["evidence"][0]["visit_id"] == str(follow_up.id)
     closed = client.patch(
         url, json={"status": "closed", "close_note": "已竣工验收"}, headers=headers["verifier"]
     )
@@ -122,7 +129,12 @@ def test_manual_item_follow_up_and_close(world, client):
     again = client.patch(url, json={"measure": "改"}, headers=headers["verifier"])
     assert again.status_code == 409 and again.json["errors"]["reason"] == "invalid_transition"
     actions = [e.action for e in AuditEvent.objects(object_id=item["id"]).order_by("at")]
-    assert actions == ["rectification.open", "rectification.update", "rectification.close"]
+    assert actions == [
+        "rectification.open",
+        "rectification.update",
+        "rectification.evidence",
+        "rectification.close",
+    ]
 
 
 def test_manual_item_refuses_other_areas_and_unknown_people(world, client):

@@ -87,6 +87,16 @@ TOTAL = {
     "problems_open": 2, "problems_closed": 1, "with_helper": 4, "helpers_in_place": 57.1,
     "lifecycle": lifecycle(poor=7),
 }  # fmt: skip
+# The outcome figures (app/reports/outcomes.py): h1 is the one approved, assessed visit (answers without
+# the record check), and no ledger item has a deadline.
+NO_OUTCOMES = {
+    "problems_overdue": 0, "verified": 0, "misidentified": 0, "identification_accuracy": None,
+    "exit_verified": 0, "wrongly_exited": 0, "exit_accuracy": None,
+}  # fmt: skip
+V1_ROW |= NO_OUTCOMES | {"verified": 1}  # h1 is still 贫困户: no exit to check
+V2_ROW |= NO_OUTCOMES
+TOTAL |= NO_OUTCOMES | {"verified": 1}
+HEADERS += ["整改逾期", "已核定户数", "识别准确率", "退出准确率"]
 
 
 @pytest.fixture

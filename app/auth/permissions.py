@@ -28,6 +28,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "samples.read": frozenset({"supervisor", "admin"}),
     "audit.read": frozenset({"supervisor", "admin"}),
     "rectification.write": frozenset({"verifier", "supervisor", "admin"}),
+    "exports.read": frozenset({"verifier", "supervisor", "admin"}),
+    "campaigns.read": frozenset(ROLES),
+    "campaigns.write": frozenset({"supervisor", "admin"}),
 }
 
 # Roles a user of each role may create or change (always within their own areas).

@@ -63,6 +63,13 @@ class ReportRow(Schema):
     with_helper = fields.Integer()
     helpers_in_place = fields.Float(allow_none=True, metadata=_RATE)
     lifecycle = fields.Nested(LifecycleFigures)
+    problems_overdue = fields.Integer(metadata={"description": "open ledger items past their deadline"})
+    verified = fields.Integer(metadata={"description": "households with an approved, assessed visit"})
+    misidentified = fields.Integer(metadata={"description": "错评: verified, record did not match"})
+    identification_accuracy = fields.Float(allow_none=True, metadata=_RATE | {"description": "识别准确率"})
+    exit_verified = fields.Integer(metadata={"description": "exited households with an approved visit"})
+    wrongly_exited = fields.Integer(metadata={"description": "错退: exited, exit standard not met"})
+    exit_accuracy = fields.Float(allow_none=True, metadata=_RATE | {"description": "退出准确率"})
 
 
 class ReportColumn(Schema):

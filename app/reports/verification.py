@@ -38,7 +38,7 @@ from app.clock import CHINA_TZ, now
 from app.errors import ValidationFailed
 from app.households.models import Household
 from app.rectification.models import RectificationItem
-from app.reports import lifecycle
+from app.reports import lifecycle, outcomes
 from app.reports.aggregation import child, count_if, present, rate
 from app.visits.models import Visit
 from app.visits.states import PENDING_REVIEW, SENT_BACK
@@ -67,6 +67,7 @@ DEFINITIONS = (
     ("帮扶责任人落实率", "有帮扶责任人的户 / 户数 (%)"),
     ("户数", "不含清退、自然减员的户 Households less those removed or dissolved"),
     ("本级", "直接登记在本区划、不属于任何下级区划的户 Households filed directly under the area"),
+    *outcomes.DEFINITIONS,
     *lifecycle.DEFINITIONS,
 )
 
@@ -94,6 +95,7 @@ COLUMNS = (
     Column("problems_closed", "整改已销号", "count"),
     Column("helpers_in_place", "帮扶责任人落实率", "percent"),
     *(Column(c.key, c.label, "count") for c in lifecycle.COLUMNS),
+    *(Column(key, label, kind) for key, label, kind in outcomes.COLUMNS),
 )
 
 
@@ -198,6 +200,9 @@ def count_by_child(area: Area) -> dict[str, Counter]:
     ):
         for row in document.objects.aggregate(pipeline(area.code, depth)):
             counts.setdefault(row.pop("_id"), Counter()).update(row)
+    for document, pipeline in outcomes.PIPELINES:
+        for row in document.objects.aggregate(pipeline(area.code, depth)):
+            counts.setdefault(row.pop("_id"), Counter()).update(row)
     for row in Household.objects.aggregate(indicator_pipeline(area.code, depth)):
         key, code = row["_id"]["child"], row["_id"]["code"]
         counts.setdefault(key, Counter()).update(
@@ -226,7 +231,7 @@ def figures(counts: Counter) -> dict:
         "problems_closed": counts["problems_closed"],
         "with_helper": counts["with_helper"],
         "helpers_in_place": rate(counts["with_helper"], counts["households"]),
-    }
+    } | outcomes.figures(counts)
 
 
 def verification_report(principal: Principal, area: str | None = None, year: int | None = None) -> dict:

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from mongoengine import BooleanField, DateTimeField, Document, IntField, ListField, StringField
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    IntField,
+    ListField,
+    StringField,
+)
 
 from app.areas.codes import CODE_PATTERN
 from app.auth.permissions import ROLES
+
+
+class AreaGrant(EmbeddedDocument):
+    """A temporary extra area (e.g. the town a mutual-check team checks), in scope from start to end."""
+
+    area_code = StringField(required=True, regex=CODE_PATTERN)
+    starts_at = DateTimeField(required=True)
+    ends_at = DateTimeField(required=True)
+    source = StringField(required=True)  # what granted it, e.g. "campaign:<id>:team:<n>"
+    reason = StringField(max_length=200)
 
 
 class User(Document):
@@ -15,6 +34,7 @@ class User(Document):
     role = StringField(required=True, choices=ROLES)
     area_codes = ListField(StringField(regex=CODE_PATTERN))
     area_paths = ListField(StringField())  # every ancestor of every area code, for scoping users
+    grants = EmbeddedDocumentListField(AreaGrant)  # temporary areas; not in area_paths (who manages them)
     password_hash = StringField(required=True)
     active = BooleanField(default=True)
     token_version = IntField(default=1)  # bump to revoke every token issued so far

@@ -13,15 +13,17 @@ from app.auth.principal import Principal
 from app.clock import now
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.users import passwords
+from app.users.grants import active_area_codes
 from app.users.models import User
 
 
 def principal_for(user: User, ip: str | None = None, user_agent: str | None = None) -> Principal:
+    """The caller as domain code sees it: their areas plus any area granted to them for now."""
     return Principal(
         user_id=str(user.id),
         username=user.username,
         role=user.role,
-        area_codes=tuple(user.area_codes),
+        area_codes=active_area_codes(user, now()),
         ip=ip,
         user_agent=user_agent,
         display_name=user.display_name or "",

@@ -18,6 +18,7 @@ from mongoengine import NotUniqueError
 
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.campaigns.schedule import campaign_tag
 from app.clock import now
 from app.digests import json_digest
 from app.errors import AlreadyRevised, DuplicateSubmission, Forbidden, SlotLocked, ValidationFailed
@@ -80,6 +81,7 @@ def create_visit(
     required = [s.slot for s in form.attachment_slots if s.required]
     stamp = now()
     location = data.get("location") or {}
+    tag = campaign_tag(household.area_path, str(household.id), principal.user_id, data["started_at"])
     visit = Visit(
         instance_id=data["instance_id"],
         content_digest=digest,
@@ -110,6 +112,9 @@ def create_visit(
                 role=principal.role,
             )
         ],
+        campaign_id=tag.campaign_id if tag else None,
+        phase=tag.phase if tag else None,
+        team=tag.team if tag else None,
         created_at=stamp,
         updated_at=stamp,
     )
@@ -131,6 +136,9 @@ def create_visit(
         visit.area_path,
         household=household.number,
         form=f"{form.form_id}@{form.version}",
+        campaign=tag.campaign_id if tag else None,
+        phase=tag.phase if tag else None,
+        team=tag.team if tag else None,
         revises=revises,
     )
     if not required:

@@ -4,7 +4,7 @@ Every change goes the same way: the state machine allows it, one conditional upd
 state, and whatever else the caller read it in, e.g. the review level, must still be what the caller
 saw, so of two concurrent moves exactly one wins) records the new state with who, when and why, the
 household follows (its verification status, its satisfaction answer and, once a visit is approved,
-its poverty status), and the audit log records the decision.
+its poverty status), a mutual-check team's assignment follows, and the audit log records the decision.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from app.audit import service as audit
 from app.auth.principal import Principal
+from app.campaigns import progress
 from app.clock import now
 from app.households import poverty
 from app.households.lifecycle import VisitFacts, follow_visit
@@ -81,6 +82,8 @@ def move(
     household_status = follow_visit(facts(visit), stamp)
     if target == "approved" and current != "approved":
         poverty.follow_verified_visit(facts(visit), actor)
+    if visit.team is not None:  # a mutual-check team's visit moves the team's assignment too
+        progress.follow_visit(visit.campaign_id, visit.household_id, str(visit.id), target, stamp)
     audit.record(
         actor,
         action,

@@ -70,6 +70,9 @@ class Visit(Document):
     revised_by = StringField()  # the visit that corrects this sent-back one
     form_role = DictField()  # what the form contributes to, as its settings said at intake
     history = EmbeddedDocumentListField(StateChange)
+    campaign_id = StringField()  # the campaign running when the visit was made, its phase and team
+    phase = StringField()
+    team = IntField()
     submitted_at = DateTimeField()
     queued_at = DateTimeField()
     checked_at = DateTimeField()
@@ -88,6 +91,7 @@ class Visit(Document):
             ("review_level", "area_path", "submitted_at"),
             "cadre_id",
             "revises",
+            ("campaign_id", "phase"),
         ],
     }
 

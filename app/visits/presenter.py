@@ -36,6 +36,13 @@ def attachment_view(slot_spec, attachment: Attachment | None, links: MediaLinks)
     return view
 
 
+def _campaign_of(visit: Visit) -> dict | None:
+    """The campaign, phase (self_check, mutual_check, rectification) and team the visit belongs to."""
+    if not visit.campaign_id:
+        return None
+    return {"id": visit.campaign_id, "phase": visit.phase, "team": visit.team}
+
+
 def visit_view(visit: Visit, attachments: dict[str, Attachment], form, links: MediaLinks) -> dict:
     slots = list(form.attachment_slots)
     known = {s.slot for s in slots}
@@ -69,6 +76,7 @@ def visit_view(visit: Visit, attachments: dict[str, Attachment], form, links: Me
         "recheck": visit.recheck or None,
         "revises": visit.revises,
         "revised_by": visit.revised_by,
+        "campaign": _campaign_of(visit),
         "created_at": visit.created_at,
         "submitted_at": visit.submitted_at,
         "checked_at": visit.checked_at,

@@ -93,6 +93,10 @@ class VisitOut(Schema):
     recheck = fields.Dict(allow_none=True, metadata={"description": "a city re-check draw, when drawn"})
     revises = fields.String(allow_none=True)
     revised_by = fields.String(allow_none=True)
+    campaign = fields.Dict(
+        allow_none=True,
+        metadata={"description": "{id, phase, team}: the campaign, phase and mutual-check team, if any"},
+    )
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     checked_at = fields.DateTime(allow_none=True)
