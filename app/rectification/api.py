@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from flask_smorest.error_handler import ErrorSchema
 
 from app.auth.current import current_principal
+from app.downloads import table_download_doc
 from app.pagination import PAGE, PageOrDownload
 from app.rectification import evidence, service
 from app.rectification.deadlines import today
@@ -29,6 +30,7 @@ blp = Blueprint("rectifications", __name__, description="整改台账 Rectificat
 class RectificationsView(MethodView):
     @blp.arguments(RectificationQuery, location="query")
     @blp.response(200, RectificationOut(many=True))
+    @blp.doc(**table_download_doc(RectificationOut(many=True)))
     @blp.paginate(PageOrDownload, **PAGE)
     def get(self, query):
         """Items in your areas: open items past their deadline first (most overdue first), then the rest,
