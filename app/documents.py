@@ -11,7 +11,7 @@ from app.rectification.models import RectificationItem
 from app.review.models import RecheckDraw, ReviewChain
 from app.samples.models import Sample
 from app.users.models import User
-from app.visits.models import Attachment, Visit
+from app.visits.models import Attachment, EvidencePrint, Visit
 
 ALL_DOCUMENTS: list = [
     Area,
@@ -26,6 +26,7 @@ ALL_DOCUMENTS: list = [
     RecheckDraw,
     Visit,
     Attachment,
+    EvidencePrint,
     AppToken,
     Campaign,
     Assignment,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import fromstring
 
@@ -105,6 +105,9 @@ def filled(session_app):
     for (root, household_id, answers), result in zip(meta, results, strict=True):
         # ODK Collect names its audit log in meta/audit and sends it as audit.csv; the engine keeps no log
         xml = (result.get("xml") or "").replace("<audit/>", "<audit>audit.csv</audit>")
+        # the engine fills start and end a moment apart; a real visit lasts (visit_duration needs 5 min)
+        began = (STARTED - timedelta(minutes=30)).isoformat()
+        xml = re.sub(r"<start>[^<]*</start>", f"<start>{began}</start>", xml)
         out[(root, household_id)] = {
             **result,
             "xml": xml,

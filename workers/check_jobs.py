@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from app.auth.principal import SYSTEM
-from app.checks.evidence import CheckPolicy
+from app.checks.policy import CheckPolicy
 from app.checks.run import run_checks, verdict
 from app.clock import now
 from app.forms.registry import FormRegistry

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Flask, current_app
 from rq import SimpleWorker, Worker
 
-from app.checks.evidence import CheckPolicy
+from app.checks.policy import CheckPolicy, load_policy
 from app.forms.registry import FormRegistry
 from app.queue import JobQueue
 from app.review.chains import Chain
@@ -27,10 +27,11 @@ class Services:
 def services() -> Services:
     """What a job needs from the app, read inside the app context the worker set up."""
     ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
-    policy = CheckPolicy(
+    base = CheckPolicy(
         time_tolerance=timedelta(minutes=cfg.CHECK_TIME_TOLERANCE_MINUTES),
         max_distance_m=cfg.CHECK_MAX_DISTANCE_M,
     )
+    policy = load_policy(cfg.FORMS_DIR, base)
     return Services(
         store=ext["store"],
         queue=ext["queue"],

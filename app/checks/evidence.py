@@ -7,20 +7,14 @@ the verifier but do not by themselves send the visit to `has_issues`.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.checks.geo import distance_m
-from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, probe_bands
+from app.checks.policy import CheckPolicy
+from app.images.hashing import hamming
 from app.visits.models import Attachment, Visit
 
 ERROR, WARNING, INFO = "error", "warning", "info"
-
-
-@dataclass(frozen=True)
-class CheckPolicy:
-    time_tolerance: timedelta = timedelta(minutes=60)
-    max_distance_m: float = 500.0
-    near_duplicate_distance: int = NEAR_DUPLICATE_DISTANCE
 
 
 @dataclass(frozen=True)
@@ -70,8 +64,8 @@ def capture_time(visit: Visit, photos: list[Attachment], policy: CheckPolicy) ->
                 Check(
                     "photo_time",
                     False,
-                    WARNING,
-                    "照片无拍摄时间 (EXIF) No capture time in photo",
+                    policy.unverifiable_photo,
+                    "照片无拍摄时间 (EXIF)，无法核实 No capture time in photo: cannot be verified",
                     slot=photo.slot,
                 )
             )
@@ -120,7 +114,13 @@ def capture_place(
         gps = (photo.exif or {}).get("gps")
         if not gps:
             results.append(
-                Check("photo_location", False, WARNING, "照片无 GPS 信息 No GPS in photo", slot=photo.slot)
+                Check(
+                    "photo_location",
+                    False,
+                    policy.unverifiable_photo,
+                    "照片无 GPS 信息，无法核实 No GPS in photo: cannot be verified",
+                    slot=photo.slot,
+                )
             )
             continue
         d = distance_m(gps["lat"], gps["lon"], *home)
@@ -135,6 +135,35 @@ def capture_place(
                 data={"distance_m": round(d)},
             )
         )
+    return results
+
+
+def capture_device(photos: list[Attachment], policy: CheckPolicy) -> list[Check]:
+    """Photos of one visit come from one phone: a photo from another device (or none named) was
+    probably not taken at this visit. The device most photos name is the visit's."""
+    devices = [(photo.exif or {}).get("device") for photo in photos]
+    named = [d for d in devices if d]
+    if not photos:
+        return []
+    usual = max(set(named), key=named.count) if named else None
+    results = []
+    for photo, device in zip(photos, devices, strict=True):
+        if device and device == usual:
+            continue
+        what = f"另一部设备 {device}" if device else "未记录设备"
+        results.append(
+            Check(
+                "photo_device",
+                False,
+                policy.unverifiable_photo,
+                f"{what}，与本次走访其他照片 ({usual or '无'}) 不同 "
+                "Device differs from the visit's other photos",
+                slot=photo.slot,
+                data={"device": device, "visit_device": usual},
+            )
+        )
+    if not results:
+        results.append(Check("photo_device", True, INFO, f"照片均来自同一设备 All photos from {usual}"))
     return results
 
 
@@ -163,52 +192,3 @@ def duplicates_within(items: list[Attachment], code: str, policy: CheckPolicy, w
     if not results and items:
         results.append(Check(code, True, INFO, f"各{what}互不相同 All distinct"))
     return results
-
-
-def reuse_elsewhere(
-    visit: Visit, items: list[Attachment], policy: CheckPolicy, *, code: str, kind: str, near_severity: str
-) -> list[Check]:
-    """Exact (sha256) or near (perceptual hash, via the band index) copies in other visits.
-
-    Photos are compared with other households' visits (a household's own earlier photos may look alike);
-    signatures with every other visit. The band probes keep this from scanning every stored image;
-    candidates are read as raw documents, only the four fields needed.
-    """
-    results = []
-    for item in items:
-        other = Attachment.objects(visit_id__ne=str(visit.id), kind=kind)
-        if kind == "photo":
-            other = other.filter(household_id__ne=visit.household_id)
-        fields = ("visit_id", "household_id", "slot", "phash")
-        exact = other.filter(sha256=item.sha256).only(*fields).as_pymongo().first()
-        if exact is not None:
-            results.append(_reuse(code, ERROR, item, exact, 0, "完全相同 identical"))
-            continue
-        near = None
-        if item.phash:
-            for candidate in other.filter(phash_bands__in=probe_bands(item.phash)).only(*fields).as_pymongo():
-                distance = hamming(item.phash, candidate["phash"]) if candidate.get("phash") else 99
-                if distance <= policy.near_duplicate_distance:
-                    near = (candidate, distance)
-                    break
-        if near is not None:
-            results.append(_reuse(code, near_severity, item, near[0], near[1], "高度相似 near-duplicate"))
-        else:
-            results.append(Check(code, True, INFO, "未发现重复使用 Not found elsewhere", slot=item.slot))
-    return results
-
-
-def _reuse(code: str, severity: str, item: Attachment, other: dict, distance: int, how: str) -> Check:
-    return Check(
-        code,
-        False,
-        severity,
-        f"{item.slot} 与另一次走访的图片{how} (visit {other['visit_id']}, {other['slot']})",
-        slot=item.slot,
-        data={
-            "other_visit_id": other["visit_id"],
-            "other_household_id": other["household_id"],
-            "other_slot": other["slot"],
-            "distance": distance,
-        },
-    )

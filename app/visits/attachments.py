@@ -17,7 +17,7 @@ from app.visits.models import Attachment, Visit
 from app.visits.upload import ReceivedUpload
 
 # fields the image job fills from the stored file; cleared when a slot's file is replaced
-DERIVED = {"thumbnails": {}, "phash": None, "phash_bands": []}
+DERIVED = {"thumbnails": {}, "phash": None, "phash_bands": [], "match_keys": []}
 
 
 def slot_spec(form: FormVersion, slot: str) -> AttachmentSlot:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mongoengine import (
+    BinaryField,
     DateTimeField,
     DictField,
     Document,
@@ -11,6 +12,7 @@ from mongoengine import (
     FloatField,
     IntField,
     ListField,
+    LongField,
     QuerySet,
     StringField,
 )
@@ -89,7 +91,7 @@ class Visit(Document):
             ("household_id", "-created_at"),
             ("state", "queued_at"),
             ("review_level", "area_path", "submitted_at"),
-            "cadre_id",
+            ("cadre_id", "started_at"),
             "revises",
             ("campaign_id", "phase"),
         ],
@@ -114,6 +116,7 @@ class Attachment(Document):
     exif = DictField()
     phash = StringField()
     phash_bands = ListField(StringField())
+    match_keys = ListField(LongField())  # robust-search index keys (app/images/fingerprint.py), image job
     uploaded_by = StringField()
     uploaded_at = DateTimeField(required=True)
 
@@ -123,6 +126,20 @@ class Attachment(Document):
             {"fields": ("visit_id", "slot"), "unique": True},
             "sha256",
             "phash_bands",
+            "match_keys",
             "household_id",
         ],
     }
+
+
+class EvidencePrint(Document):
+    """What verifying a photo or signature match needs, kept apart so attachment reads stay small:
+    packed features (as is and mirrored) and the keys to probe when searching for this one's source."""
+
+    attachment_id = StringField(primary_key=True)
+    kind = StringField(required=True)
+    features = BinaryField()
+    mirrored_features = BinaryField()
+    probes = ListField(LongField())
+
+    meta = {"collection": "evidence_prints"}

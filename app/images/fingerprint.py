@@ -1,0 +1,231 @@
+"""Fingerprints of a photo that survive disguised reuse: index keys for finding candidates, ORB features
+for verifying them.
+
+A cadre who reuses another household's photo mirrors, crops, rotates, greys or screenshots it. One
+decode gives a small grey image (JPEG draft mode), with uniform borders and screenshot bars trimmed.
+From it:
+
+- global keys: 64-bit DCT hashes of the whole frame and of two centre windows, each split into two
+  32-bit halves. A search probes the halves of the query's own variants (as is, mirrored, rotated back
+  by -10..10 degrees), so a mirrored, grey, re-encoded, screenshotted or rotated copy shares a half
+  exactly with its source;
+- anchor keys: hashes of patches around the largest SIFT blobs, turned to the blob's orientation and
+  scaled to its size. A crop keeps the central blobs, so a cropped copy shares an anchor key;
+- ORB keypoints and descriptors (as is and mirrored), packed into bytes: a candidate is a match only if
+  enough of them agree on one rotation+scale+shift (RANSAC), which no merely similar scene does.
+
+Keys are int64: a tag in the high bits, 32 hash bits below, so one multikey index holds all kinds and a
+search is one `$in` query. See docs/EVIDENCE.md for the figures behind each constant.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from app.images.inspect import Source, open_source
+from app.images.thumbnails import flatten_on_white
+
+WORK_SIDE = 512  # longest side of the image every fingerprint is computed from
+ANCHOR_SIDE = 320  # SIFT blobs are found at this size: coarse, stable structures only
+HASH_SIDE = 256  # global hashes look at 32 x 32: windows and turns are cut from this size
+WINDOWS = (1.0, 0.8, 0.64)  # centre windows hashed for the index (0.64 fits inside any 10-degree turn)
+ROTATIONS = tuple(a for a in range(-10, 11, 2) if a)  # degrees a query is turned back by
+ROTATION_WINDOWS = (0.64, 0.72)
+STORED_ANCHORS = 10
+QUERY_ANCHORS = 40
+ANCHOR_RADIUS = 3.0  # patch radius in units of the SIFT blob size
+ORB_FEATURES = 300
+TAG_GLOBAL, TAG_ANCHOR = 1, 2
+ANCHOR_BITS = 40  # anchor keys keep this many of the lowest frequencies: 32 collide on look-alike patches
+_ORIENTATION = 0x0112
+_MASK32 = 0xFFFFFFFF
+_ZIGZAG = sorted(
+    ((u, v) for u in range(12) for v in range(12) if (u, v) != (0, 0)), key=lambda t: (t[0] + t[1], t[0])
+)[:64]
+_ZR = np.array([u for u, _ in _ZIGZAG])
+_ZC = np.array([v for _, v in _ZIGZAG])
+_SIFT = cv2.SIFT_create(nfeatures=200)
+_ORB = cv2.ORB_create(nfeatures=ORB_FEATURES, fastThreshold=10)
+
+
+@dataclass(frozen=True)
+class PhotoPrint:
+    """What is stored for one photo: its index keys, the keys to probe for it, its packed features."""
+
+    keys: list[int]
+    probes: list[int]
+    features: bytes
+    mirrored_features: bytes
+
+
+def decode_work_image(source: Source) -> np.ndarray:
+    """The photo upright, grey, borders trimmed, longest side WORK_SIDE; JPEGs decode at a reduced scale."""
+    with open_source(source) as fp, Image.open(fp) as img:
+        if img.format == "JPEG":
+            img.draft("L", (WORK_SIDE, WORK_SIDE))  # libjpeg scales by 1/2..1/8 while decoding
+        orientation = img.getexif().get(_ORIENTATION, 1)
+        grey = np.asarray(flatten_on_white(img).convert("L"))
+    return resize_longest(trim_borders(_upright(grey, orientation)), WORK_SIDE)
+
+
+def _upright(g: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1-8) to a pixel array: cheaper than ImageOps.exif_transpose's copy."""
+    if orientation == 5:
+        return np.ascontiguousarray(g.T)
+    if orientation == 7:
+        return np.ascontiguousarray(g[::-1, ::-1].T)
+    if orientation in (2, 4):
+        g = g[:, ::-1] if orientation == 2 else g[::-1]
+    turns = {3: 2, 6: 3, 8: 1}.get(orientation, 0)
+    return np.ascontiguousarray(np.rot90(g, turns))
+
+
+def resize_longest(g: np.ndarray, side: int) -> np.ndarray:
+    h, w = g.shape
+    scale = side / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(g, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
+def trim_borders(g: np.ndarray, tolerance: int = 16, content: float = 0.3) -> np.ndarray:
+    """Cut flat borders, letterbox bars and a screenshot's status and navigation bars.
+
+    Only when the outermost pixels are one flat black or white (a scene's edge is never that flat); then the
+    longest run of rows, and within it of columns, where at least `content` of the pixels differ from
+    that colour is the picture (sparse status-bar icons do not make a row content).
+    """
+    edge = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]).astype(np.int16)
+    ref = np.median(edge)
+    if np.median(np.abs(edge - ref)) > 2 or 40 < ref < 215:  # bars are flat black or white; scenes are not
+        return g
+    far = np.abs(g.astype(np.int16) - ref) > tolerance
+    r0, r1 = _longest_run(far.mean(axis=1) >= content)
+    if r1 - r0 < g.shape[0] * 0.2:
+        return g
+    c0, c1 = _longest_run(far[r0:r1].mean(axis=0) >= content)
+    if c1 - c0 < g.shape[1] * 0.2:
+        return g
+    return g[r0:r1, c0:c1]
+
+
+def _longest_run(mask: np.ndarray) -> tuple[int, int]:
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    starts, ends = edges[::2], edges[1::2]
+    if not len(starts):
+        return 0, 0
+    i = int(np.argmax(ends - starts))
+    return int(starts[i]), int(ends[i])
+
+
+def dct_hash(patch: np.ndarray) -> int:
+    """64-bit hash: signs of the 64 lowest DCT frequencies (zig-zag order, DC left out) above their median."""
+    d = cv2.dct(cv2.resize(patch.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA))
+    z = d[_ZR, _ZC]
+    return int(np.packbits(z > np.median(z)).view(">u8")[0])
+
+
+def _window(g: np.ndarray, fraction: float, angle: float = 0.0) -> np.ndarray:
+    h, w = g.shape
+    if angle:
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        g = cv2.warpAffine(g, turn, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    cw, ch = max(1, round(w * fraction)), max(1, round(h * fraction))
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    return g[y0 : y0 + ch, x0 : x0 + cw]
+
+
+def _global_keys(hashes: list[int]) -> list[int]:
+    keys = []
+    for h in hashes:
+        keys += [(TAG_GLOBAL << 33) | (h >> 32), (TAG_GLOBAL << 33) | (1 << 32) | (h & _MASK32)]
+    return keys
+
+
+def anchor_hashes(g: np.ndarray, count: int, *, central: bool) -> list[int]:
+    """Hashes of oriented, scale-normalised patches around the `count` largest strong SIFT blobs."""
+    small = resize_longest(g, ANCHOR_SIDE)
+    h, w = small.shape
+    blobs = _SIFT.detect(small, None)
+    if central:  # stored anchors come from the middle, which any crop of up to 15% a side keeps
+        blobs = [k for k in blobs if 0.2 * w < k.pt[0] < 0.8 * w and 0.2 * h < k.pt[1] < 0.8 * h]
+    blobs = sorted(blobs, key=lambda k: -k.size * math.sqrt(k.response))
+    out: list[int] = []
+    for k in blobs:
+        radius = ANCHOR_RADIUS * k.size
+        if radius < 8:
+            continue
+        warp = cv2.getRotationMatrix2D(k.pt, k.angle, 32 / (2 * radius))
+        warp[0, 2] += 16 - k.pt[0]
+        warp[1, 2] += 16 - k.pt[1]
+        patch = cv2.warpAffine(small, warp, (32, 32), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+        h64 = dct_hash(patch)
+        if h64 not in out:
+            out.append(h64)
+        if len(out) >= count:
+            break
+    return out
+
+
+def _anchor_keys(hashes: list[int]) -> list[int]:
+    return [(TAG_ANCHOR << 56) | (h >> (64 - ANCHOR_BITS)) for h in hashes]  # the lowest frequencies
+
+
+def index_keys(g: np.ndarray) -> list[int]:
+    """The keys stored with a photo: global window halves and anchor keys."""
+    small = resize_longest(g, HASH_SIDE)
+    keys = _global_keys([dct_hash(_window(small, f)) for f in WINDOWS])
+    return sorted(set(keys + _anchor_keys(anchor_hashes(g, STORED_ANCHORS, central=True))))
+
+
+def probe_keys(g: np.ndarray) -> list[int]:
+    """The keys to look up for a photo: those of its mirror, grey, turned-back and cropped variants."""
+    hashes = []
+    small = resize_longest(g, HASH_SIDE)
+    for img in (small, np.ascontiguousarray(small[:, ::-1])):
+        hashes += [dct_hash(_window(img, f)) for f in WINDOWS]
+        hashes += [dct_hash(_window(img, f, a)) for a in ROTATIONS for f in ROTATION_WINDOWS]
+    anchors = anchor_hashes(g, QUERY_ANCHORS, central=False)
+    anchors += anchor_hashes(np.ascontiguousarray(g[:, ::-1]), QUERY_ANCHORS, central=False)
+    return sorted(set(_global_keys(hashes) + _anchor_keys(anchors)))
+
+
+def orb_features(g: np.ndarray) -> bytes:
+    """Up to ORB_FEATURES keypoints as packed bytes: x, y (uint16, 1/64 px) and the 32-byte descriptor."""
+    points, descriptors = _ORB.detectAndCompute(g, None)
+    if descriptors is None:
+        return b""
+    xy = np.array([[p.pt[0] * 64, p.pt[1] * 64] for p in points], dtype=np.uint16)
+    return np.concatenate([xy.view(np.uint8).reshape(-1, 4), descriptors], axis=1).tobytes()
+
+
+def unpack_features(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(points as float32 N x 2, descriptors as uint8 N x 32) from `orb_features` bytes."""
+    rows = np.frombuffer(data, dtype=np.uint8).reshape(-1, 36)
+    xy = np.ascontiguousarray(rows[:, :4]).view(np.uint16).reshape(-1, 2).astype(np.float32) / 64
+    return xy, np.ascontiguousarray(rows[:, 4:])
+
+
+def photo_print(g: np.ndarray) -> PhotoPrint:
+    """Everything stored for one decoded work image."""
+    mirrored = np.ascontiguousarray(g[:, ::-1])
+    return PhotoPrint(
+        keys=index_keys(g),
+        probes=probe_keys(g),
+        features=orb_features(g),
+        mirrored_features=orb_features(mirrored),
+    )
+
+
+def photo_print_of(source: Source) -> PhotoPrint:
+    return photo_print(decode_work_image(source))
+
+
+def decode_bytes(data: bytes) -> np.ndarray:
+    return decode_work_image(io.BytesIO(data))

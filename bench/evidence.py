@@ -1,0 +1,472 @@
+"""Issue 13: is disguised evidence caught, are honest visits left alone, and does the search scale?
+
+    .venv/bin/python -m bench.evidence                      # detection table + search at 10k, 100k
+    .venv/bin/python -m bench.evidence --sizes 10000,100000,1000000
+
+Part 1 runs the real fingerprints, index queries, verification and checks against a real (embedded)
+MongoDB. A village county is stored first: every household has an earlier visit (four photos, four
+signatures by its head, the village secretary, the first secretary and the township cadre). Then:
+- each attack class: visits whose one disguised item (a photo of another household mirrored, cropped,
+  turned, greyed or screenshotted; a signature printed and photographed; a photo without EXIF or from
+  another phone; an overlapping, too fast, too short or vaguely located visit) must be flagged, and a
+  reuse must name the right source;
+- clean visits, all hard negatives at once: the household's own rooms photographed again months later,
+  the front of the house sharing the skyline of the neighbour visited just before, genuine signatures of
+  the same officials who signed the stored visits, consecutive visits by one cadre in one village. Any
+  blocking failure on them is a false positive.
+Part 2 times the robust photo search (one `$in` over the probe keys, candidates read, best verified)
+for fresh photos against 10k, 100k (and 1M) stored photos, against a full scan of the stored keys.
+Filler photos carry random keys of the real structure (the measured collision rate of real anchor keys
+is reported beside it). Part 3: fingerprint cost per photo at 1600x1200 and at phone size (12 MP).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import random
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import mongoengine
+from bson import ObjectId
+from PIL import Image
+
+from app.checks.evidence import ERROR, capture_device, capture_place, capture_time
+from app.checks.plausibility import location_accuracy, overlapping_visits, travel_speed, visit_duration
+from app.checks.policy import CheckPolicy
+from app.checks.reuse import find_reuse, print_of, reuse_checks, save_print
+from app.images.exif import read_exif
+from app.images.fingerprint import ANCHOR_BITS, TAG_ANCHOR, TAG_GLOBAL
+from app.visits.models import Attachment, EvidencePrint, Visit
+from bench.common import summary_ms, write_results
+from devkit import attacks, signers
+from devkit.imagegen import make_photo
+from devkit.servers import EmbeddedServices
+
+PHOTO_SLOTS = ("photo.front_of_house", "photo.stove", "photo.bedroom", "photo.living_room")
+SIGNERS = ("signature.household_head", "signature.village_secretary", "signature.first_secretary")
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+HOME = (36.45, 115.45)
+POLICY = CheckPolicy()
+
+
+def photo_bytes(img: Image.Image, when: datetime, device: str = "HUAWEI P30", gps=HOME) -> bytes:
+    return attacks.as_upload(img, taken_at=when, gps=gps, device=device, quality=85)
+
+
+def store(visit_id: str, household_id: str, slot: str, data: bytes) -> Attachment:
+    """An attachment as intake + the image job leave it: exif, sha256 and its fingerprint."""
+    kind = slot.split(".")[0]
+    with Image.open(io.BytesIO(data)) as img:
+        exif = read_exif(img).to_dict() if kind == "photo" else {}
+    att = Attachment(
+        visit_id=visit_id,
+        household_id=household_id,
+        slot=slot,
+        kind=kind,
+        key=f"bench/{visit_id}/{slot}",
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content_type="image/jpeg",
+        exif=exif,
+        uploaded_at=T0,
+    ).save()
+    save_print(att, print_of(kind, data))
+    att.reload()
+    return att
+
+
+class County:
+    """Villages of households, each with an earlier stored visit; officials shared per village."""
+
+    def __init__(self, villages: int, per_village: int, rng: random.Random):
+        self.rng = rng
+        self.households = []  # (household_id, village, index)
+        self.scenes = {}  # household_id -> list of 4 PIL scenes (its rooms)
+        self.heads, self.secretaries, self.first_secretaries = {}, {}, {}
+        self.stored = defaultdict(dict)  # household_id -> slot -> Attachment
+        self.signature_bytes = defaultdict(dict)
+        seed = 0
+        for v in range(villages):
+            self.secretaries[v] = signers.signer(10_000 + v)
+            self.first_secretaries[v] = signers.signer(20_000 + v)
+            for i in range(per_village):
+                hid = str(ObjectId())
+                self.households.append((hid, v, i))
+                self.scenes[hid] = [attacks.decode(make_photo(seed + k)) for k in range(4)]
+                self.heads[hid] = signers.signer(30_000 + seed)
+                seed += 4
+
+    def load(self) -> None:
+        for n, (hid, v, _) in enumerate(self.households):
+            vid = str(ObjectId())
+            when = T0 + timedelta(hours=n)
+            for slot, scene in zip(PHOTO_SLOTS, self.scenes[hid], strict=True):
+                self.stored[hid][slot] = store(vid, hid, slot, photo_bytes(scene, when))
+            for slot, person in zip(SIGNERS, self.signers_of(hid, v), strict=True):
+                self.signature_bytes[hid][slot] = signers.genuine(person, day=n)
+                self.stored[hid][slot] = store(vid, hid, slot, self.signature_bytes[hid][slot])
+
+    def signers_of(self, hid: str, village: int) -> tuple:
+        return self.heads[hid], self.secretaries[village], self.first_secretaries[village]
+
+
+def photo_attacks(county: County, per_class: int) -> dict:
+    out = {}
+    for name, attack in attacks.PHOTO_ATTACKS.items():
+        caught = named = 0
+        for i in range(per_class):
+            rng = county.rng
+            (src, _, _), (dst, _, _) = rng.sample(county.households, 2)
+            k = rng.randrange(4)
+            disguised = attack(county.scenes[src][k], rng)
+            att = store(str(ObjectId()), dst, PHOTO_SLOTS[(k + i) % 4], photo_bytes(disguised, T0))
+            [result] = reuse_checks(att.visit_id, [att], code="photo_reuse", exclude_household=True)
+            caught += not result.passed
+            named += bool(result.data) and result.data["attachment_id"] == str(
+                county.stored[src][PHOTO_SLOTS[k]].id
+            )
+            _forget(att)
+        out[name] = {"n": per_class, "caught": caught, "source_named": named}
+    return out
+
+
+def signature_attack(county: County, per_class: int) -> dict:
+    caught = named = 0
+    for _ in range(per_class):
+        (src, _, _), (dst, _, _) = county.rng.sample(county.households, 2)
+        slot = county.rng.choice(SIGNERS)
+        original = county.stored[src][slot]
+        copy = signers.print_and_photograph(county.signature_bytes[src][slot], county.rng)
+        att = store(str(ObjectId()), dst, slot, copy)
+        [result] = reuse_checks(att.visit_id, [att], code="signature_reuse", exclude_household=False)
+        caught += not result.passed
+        named += bool(result.data) and result.data["attachment_id"] == str(original.id)
+        _forget(att)
+    return {"n": per_class, "caught": caught, "source_named": named}
+
+
+def unverifiable(county: County, per_class: int) -> dict:
+    out = {}
+    for name in ("no_exif", "other_device"):
+        caught = 0
+        for _ in range(per_class):
+            hid, _, _ = county.rng.choice(county.households)
+            vid = str(ObjectId())
+            photos = []
+            for k, slot in enumerate(PHOTO_SLOTS):
+                scene = attacks.revisit(county.scenes[hid][k], county.rng)
+                if k == 1 and name == "no_exif":
+                    data = attacks.as_upload(scene, taken_at=None, gps=None)
+                else:
+                    data = photo_bytes(scene, T0, device="XIAOMI 13" if k == 1 else "HUAWEI P30")
+                photos.append(_transient(vid, hid, slot, data))
+            visit = Visit(started_at=T0 - timedelta(minutes=5), ended_at=T0 + timedelta(minutes=40))
+            checks = [*capture_time(visit, photos, POLICY), *capture_place(visit, photos, HOME, POLICY)]
+            checks += capture_device(photos, POLICY)
+            caught += any(not c.passed and c.severity == ERROR for c in checks)
+        out[name] = {"n": per_class, "caught": caught, "source_named": None}
+    return out
+
+
+def _transient(vid: str, hid: str, slot: str, data: bytes) -> Attachment:
+    with Image.open(io.BytesIO(data)) as img:
+        exif = read_exif(img).to_dict()
+    return Attachment(visit_id=vid, household_id=hid, slot=slot, kind="photo", exif=exif)
+
+
+def impossible(per_class: int, rng: random.Random) -> dict:
+    out = {}
+    for name in ("overlap", "too_fast", "too_short", "vague_location"):
+        caught = 0
+        for i in range(per_class):
+            cadre = f"bench-{name}-{i}"
+            start = T0 + timedelta(days=30 + i)
+            first = _visit(cadre, start, 45, HOME)
+            lat = HOME[0] + rng.uniform(0.02, 0.3)  # 2-33 km north
+            if name == "overlap":
+                second = _visit(cadre, start + timedelta(minutes=rng.randint(5, 40)), 45, (lat, HOME[1]))
+            elif name == "too_fast":  # 100-300 km/h: farther than any road allows in the gap
+                km = (lat - HOME[0]) * 111.2
+                gap = timedelta(hours=km / rng.uniform(100, 300))
+                second = _visit(cadre, start + timedelta(minutes=45) + gap, 45, (lat, HOME[1]))
+            elif name == "too_short":
+                second = _visit(cadre, start + timedelta(hours=2), rng.uniform(0.5, 4.5), HOME)
+            else:
+                second = _visit(cadre, start + timedelta(hours=2), 45, HOME, accuracy=rng.uniform(150, 900))
+            checks = [*visit_duration(second, POLICY), *location_accuracy(second, POLICY)]
+            checks += [*overlapping_visits(second), *travel_speed(second, POLICY)]
+            caught += any(not c.passed and c.severity == ERROR for c in checks)
+            first.delete()
+            second.delete()
+        out[name] = {"n": per_class, "caught": caught, "source_named": None}
+    return out
+
+
+def _visit(cadre: str, start: datetime, minutes: float, where, accuracy: float = 10.0) -> Visit:
+    return Visit(
+        instance_id=str(ObjectId()),
+        content_digest="bench",
+        form_id="household_visit",
+        form_version=1,
+        household_id=str(ObjectId()),
+        area_path=["371525000000"],
+        cadre_id=cadre,
+        started_at=start,
+        ended_at=start + timedelta(minutes=minutes),
+        lat=where[0],
+        lon=where[1],
+        accuracy_m=accuracy,
+        created_at=start,
+        updated_at=start,
+    ).save()
+
+
+def clean_visits(county: County, n: int) -> dict:
+    """Hard negatives together: revisits, a neighbour's skyline, the same officials' genuine signatures,
+    one cadre's consecutive visits in one village (15 minutes and ~300 m apart)."""
+    flagged, why, exempt_matches = 0, defaultdict(int), 0
+    by_village = defaultdict(list)
+    for hid, v, _ in county.households:
+        by_village[v].append(hid)
+    previous = None
+    for j in range(n):
+        hid, v, i = county.households[j % len(county.households)]
+        neighbour = by_village[v][(i - 1) % len(by_village[v])]
+        start = T0 + timedelta(days=120, minutes=60 * j)
+        where = (HOME[0] + 0.003 * (j % 3), HOME[1])
+        visit = _visit("bench-clean", start, 45, where)
+        taken = start + timedelta(minutes=10)
+        vid = str(visit.id)
+        items = []
+        for k, slot in enumerate(PHOTO_SLOTS):
+            scene = attacks.revisit(county.scenes[hid][k], county.rng)
+            if k == 0:
+                skyline = attacks.revisit(county.scenes[neighbour][0], county.rng)
+                scene = attacks.same_village(skyline, scene, county.rng)
+            items.append(store(vid, hid, slot, photo_bytes(scene, taken, gps=where)))
+        for slot, person in zip(SIGNERS, county.signers_of(hid, v), strict=True):
+            items.append(store(vid, hid, slot, signers.genuine(person, day=1000 + j)))
+        photos, sigs = items[:4], items[4:]
+        checks = [*capture_time(visit, photos, POLICY), *capture_place(visit, photos, where, POLICY)]
+        checks += [*capture_device(photos, POLICY), *visit_duration(visit, POLICY)]
+        checks += [
+            *location_accuracy(visit, POLICY),
+            *overlapping_visits(visit),
+            *travel_speed(visit, POLICY),
+        ]
+        checks += reuse_checks(vid, photos, code="photo_reuse", exclude_household=True)
+        checks += reuse_checks(vid, sigs, code="signature_reuse", exclude_household=False)
+        failed = [c for c in checks if not c.passed and c.severity == ERROR]
+        flagged += bool(failed)
+        for c in failed:
+            why[c.code] += 1
+        # the same rooms again: what the household exemption spares them
+        exempt_matches += sum(find_reuse(p, exclude_household=False) is not None for p in photos[1:])
+        for att in items:
+            _forget(att)
+        previous = visit
+    if previous is not None:
+        Visit.objects(cadre_id="bench-clean").delete()
+    return {
+        "n": n,
+        "flagged": flagged,
+        "by_check": dict(why),
+        "revisit_photos_matching_own_household": exempt_matches,
+    }
+
+
+def _forget(att: Attachment) -> None:
+    EvidencePrint.objects(attachment_id=str(att.id)).delete()
+    att.delete()
+
+
+def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Random) -> dict:
+    """Fill the index with photos up to each size; time the real search and a full scan of the keys."""
+    collection = Attachment._get_collection()
+    out, loaded = {}, Attachment.objects.count()
+    for size in sizes:
+        collection.drop_index("match_keys_1")
+        began = time.perf_counter()
+        while loaded < size:
+            batch = [_filler(rng) for _ in range(min(20_000, size - loaded))]
+            collection.insert_many(batch, ordered=False)
+            loaded += len(batch)
+        inserted = time.perf_counter() - began
+        began = time.perf_counter()
+        collection.create_index("match_keys")
+        indexed = time.perf_counter() - began
+        seconds, candidates = [], []
+        for att in queries:
+            t = time.perf_counter()
+            find_reuse(att, exclude_household=True)
+            seconds.append(time.perf_counter() - t)
+            probes = set(EvidencePrint.objects.get(attachment_id=str(att.id)).probes)
+            candidates.append(collection.count_documents({"match_keys": {"$in": list(probes)}}))
+        scan = []
+        if size <= 100_000:
+            for att in queries[:3]:
+                probes = set(EvidencePrint.objects.get(attachment_id=str(att.id)).probes)
+                t = time.perf_counter()
+                [
+                    d
+                    for d in collection.find({}, {"match_keys": 1})
+                    if probes.intersection(d.get("match_keys") or ())
+                ]
+                scan.append(time.perf_counter() - t)
+        out[size] = {
+            "insert_s": round(inserted, 1),
+            "index_build_s": round(indexed, 1),
+            "search": summary_ms(seconds),
+            "candidates_mean": round(statistics.fmean(candidates), 1),
+            "full_scan": summary_ms(scan),
+        }
+        row = out[size]
+        print(
+            f"  {size:>9,} photos: search p50 {row['search']['p50']} ms p95 {row['search']['p95']} ms"
+            f" | full scan {row['full_scan'].get('p50', '-')} ms | candidates {row['candidates_mean']}"
+            f" | insert {inserted:.0f} s, index {indexed:.0f} s",
+            flush=True,
+        )
+    return out
+
+
+def _filler(rng: random.Random) -> dict:
+    keys = [(TAG_GLOBAL << 33) | (half << 32) | rng.getrandbits(32) for half in (0, 1) for _ in range(3)]
+    keys += [(TAG_ANCHOR << 56) | rng.getrandbits(ANCHOR_BITS) for _ in range(10)]
+    return {
+        "visit_id": str(ObjectId()),
+        "household_id": "filler",
+        "slot": "photo.stove",
+        "kind": "photo",
+        "match_keys": keys,
+    }
+
+
+def anchor_collisions(county: County) -> dict:
+    """How often a stored photo shares a key with an unrelated photo's probes (real fingerprints)."""
+    stored = [
+        (hid, a) for hid, slots in county.stored.items() for s, a in slots.items() if s.startswith("photo")
+    ]
+    prints = {str(a.id): set(EvidencePrint.objects.get(attachment_id=str(a.id)).probes) for _, a in stored}
+    pairs = hits = 0
+    for hid, a in stored:
+        for hid2, b in stored:
+            if hid != hid2:
+                pairs += 1
+                hits += bool(prints[str(a.id)].intersection(b.match_keys))
+    return {"pairs": pairs, "sharing_a_key": hits, "rate": hits / max(pairs, 1)}
+
+
+def fingerprint_cost() -> dict:
+    out = {}
+    for label, size, quality in (("1600x1200", (1600, 1200), 85), ("12MP phone", (4000, 3000), 92)):
+        data = [make_photo(900 + i, width=size[0], height=size[1], quality=quality) for i in range(3)]
+        t = time.perf_counter()
+        for d in data:
+            print_of("photo", d)
+        out[label] = {
+            "bytes_mean": int(statistics.fmean(map(len, data))),
+            "ms_per_photo": round((time.perf_counter() - t) / 3 * 1000),
+        }
+    sig = [signers.genuine(signers.signer(i), day=1) for i in range(5)]
+    t = time.perf_counter()
+    for d in sig:
+        print_of("signature", d)
+    out["signature"] = {"ms_per_signature": round((time.perf_counter() - t) / 5 * 1000)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--villages", type=int, default=6)
+    parser.add_argument("--per-village", type=int, default=6)
+    parser.add_argument("--per-class", type=int, default=40)
+    parser.add_argument("--clean", type=int, default=60)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--only-rules", action="store_true", help="only the unverifiable and impossible classes"
+    )
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    services = EmbeddedServices(Path(tempfile.mkdtemp(prefix="bench-evidence-")))
+    server = services.servers["mongodb"] = services.mongo()
+    server.start()
+    server.wait_ready()
+    try:
+        mongoengine.connect(host=f"mongodb://127.0.0.1:{server.port}/bench?retryWrites=false", tz_aware=True)
+        for doc in (Attachment, Visit, EvidencePrint):
+            doc.ensure_indexes()
+        results = run(args, rng)
+    finally:
+        mongoengine.disconnect()
+        services.stop()
+    path = write_results("evidence_rules" if args.only_rules else "evidence", results)
+    print(f"written to {path}")
+
+
+def run(args, rng: random.Random) -> dict:
+    if args.only_rules:
+        county = County(1, 2, rng)
+        county.load()
+        classes = unverifiable(county, args.per_class) | impossible(args.per_class, rng)
+        for name, r in classes.items():
+            print(f"{name:<18} {r['caught'] / r['n']:>8.0%}   (n={r['n']})")
+        return {"classes": classes}
+    began = time.perf_counter()
+    county = County(args.villages, args.per_village, rng)
+    county.load()
+    print(
+        f"stored {len(county.households)} households' earlier visits in {time.perf_counter() - began:.0f} s",
+        flush=True,
+    )
+    classes = photo_attacks(county, args.per_class)
+    classes["signature_rescan"] = signature_attack(county, args.per_class)
+    classes |= unverifiable(county, args.per_class)
+    classes |= impossible(args.per_class, rng)
+    print(f"{'attack class':<18} {'caught':>8} {'source named':>13}")
+    for name, r in classes.items():
+        named = "-" if r["source_named"] is None else f"{r['source_named'] / r['n']:.0%}"
+        print(f"{name:<18} {r['caught'] / r['n']:>8.0%} {named:>13}   (n={r['n']})")
+    clean = clean_visits(county, args.clean)
+    print(
+        f"clean visits flagged: {clean['flagged']}/{clean['n']} ({clean['flagged'] / clean['n']:.1%})",
+        clean["by_check"],
+    )
+    print(
+        "revisit photos that match their own household's earlier photo:",
+        clean["revisit_photos_matching_own_household"],
+    )
+    collisions = anchor_collisions(county)
+    print(
+        f"unrelated stored photos sharing a key: {collisions['sharing_a_key']}/{collisions['pairs']}",
+        f"({collisions['rate']:.2e})",
+    )
+    cost = fingerprint_cost()
+    print(f"fingerprint cost: {cost}")
+    queries = [
+        store(
+            str(ObjectId()), "query", "photo.stove", photo_bytes(attacks.decode(make_photo(50_000 + i)), T0)
+        )
+        for i in range(20)
+    ]
+    print("search time per photo (fresh photos: no source, the full work):")
+    scaling = search_scaling([int(s) for s in args.sizes.split(",")], queries, rng)
+    return {
+        "classes": classes,
+        "clean": clean,
+        "collisions": collisions,
+        "fingerprint_cost": cost,
+        "search": scaling,
+    }
+
+
+if __name__ == "__main__":
+    main()
