@@ -12,6 +12,7 @@ from app.console import register_console
 from app.errors import register_error_handlers
 from app.extensions import api
 from app.forms import register_forms
+from app.jsonguard import register_json_guard
 from app.login.access import register_authentication
 from app.openrosa.api import register_openrosa
 from app.queue import JobQueue
@@ -35,6 +36,7 @@ def create_app(
     register_services(app, config, store, queue)
     register_forms(app)
     register_authentication(app)
+    register_json_guard(app)
     register_api(app)
     register_console(app)
     register_openrosa(app)

@@ -42,6 +42,12 @@ class Config:
     # how long an API process trusts a user it read (revocation, role and area changes wait this long)
     USER_CACHE_SECONDS: float = field(default_factory=lambda: float(_env("USER_CACHE_SECONDS", "60")))
     LOGIN_LOCK_SECONDS: int = field(default_factory=lambda: int(_env("LOGIN_LOCK_SECONDS", "300")))
+    # wrong passwords one address may send for any accounts within LOGIN_LOCK_SECONDS (username spraying)
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int = field(
+        default_factory=lambda: int(_env("LOGIN_MAX_FAILURES_PER_ADDRESS", "100"))
+    )
+    # header a trusted reverse proxy sets to the client's address (e.g. X-Real-IP); empty: none trusted
+    CLIENT_IP_HEADER: str = field(default_factory=lambda: _env("CLIENT_IP_HEADER", ""))
     PASSWORD_HASH_PROFILE: str = field(default_factory=lambda: _env("PASSWORD_HASH_PROFILE", "standard"))
     CHECK_TIME_TOLERANCE_MINUTES: int = field(
         default_factory=lambda: int(_env("CHECK_TIME_TOLERANCE_MINUTES", "60"))

@@ -80,6 +80,11 @@ SlotLocked = _error(
 )
 UnknownSlot = _error("UnknownSlot", 404, "unknown_slot", "表单中没有这个附件位置 No such attachment slot")
 UnknownForm = _error("UnknownForm", 422, "unknown_form", "表单或版本不存在 Unknown form or version")
+MalformedJson = _error("MalformedJson", 400, "invalid_json", "JSON 格式无效 Malformed JSON")
+JsonTooDeep = _error("JsonTooDeep", 400, "json_too_deep", "JSON 嵌套过深 JSON nested too deeply")
+InvalidUnicode = _error(
+    "InvalidUnicode", 400, "invalid_unicode", "文本含无效的 Unicode 字符 Text is not valid Unicode"
+)
 InvalidSubmission = _error(
     "InvalidSubmission", 400, "invalid_submission", "提交的表单数据无法读取 Submission cannot be read"
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
-VISIT_START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+# 09:00 UTC three days before today: inside the window intake accepts (app.inputs.VISIT_TIME), whenever
+# the tests or the demo run
+VISIT_START = datetime.combine(datetime.now(UTC).date() - timedelta(days=3), time(9), tzinfo=UTC)
 
 
 def visit_json(household, *, instance_id: str | None = None, seed: int = 1) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -47,30 +48,79 @@ def config(servers) -> Config:
     return cfg
 
 
+class RequestTracebacks(logging.Handler):
+    """Keeps what Flask logs when a request ends in an unhandled exception (a 500 with a traceback)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.records.append(record)
+
+
+@pytest.fixture(scope="session")
+def request_tracebacks(session_app) -> RequestTracebacks:
+    handler = RequestTracebacks()
+    session_app.logger.addHandler(handler)
+    return handler
+
+
+@pytest.fixture(autouse=True)
+def no_request_traceback(request):
+    """Fail any test during which the API logged a traceback from a request, as production would log it."""
+    if "session_app" not in request.fixturenames:  # a test without the app starts no servers for this
+        yield
+        return
+    tracebacks = request.getfixturevalue("request_tracebacks")
+    tracebacks.records.clear()
+    yield
+    if tracebacks.records:
+        first = tracebacks.records[0]
+        pytest.fail(
+            f"the API logged {len(tracebacks.records)} unhandled exception(s): {first.getMessage()}\n"
+            + logging.Formatter().formatException(first.exc_info),
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def session_app(config):
     app = create_app(config)
     app.config["TESTING"] = True
+    # as in production: an unhandled exception is logged and answered 500, not raised into the test
+    app.config["PROPAGATE_EXCEPTIONS"] = False
     with app.app_context():
         app.extensions["store"].ensure_bucket()
     return app
 
 
+@pytest.fixture(scope="session")
+def empty_data(session_app):
+    """A function that empties the database (indexes kept) and the queues."""
+
+    def empty() -> None:
+        db = get_db()
+        documents = {d._get_collection_name(): d for d in ALL_DOCUMENTS}
+        for name in db.list_collection_names():
+            if db[name].estimated_document_count() > BIG and name in documents:
+                # deleting thousands of documents one by one is slow on the embedded server: drop the
+                # collection and create its indexes again instead
+                db.drop_collection(name)
+                documents[name].ensure_indexes()
+            else:
+                db[name].delete_many({})
+        session_app.extensions["queue"].connection.flushdb()
+        RUNNING.forget()  # the per-process cache of running campaigns, emptied with the database
+
+    return empty
+
+
 @pytest.fixture
-def app(session_app):
+def app(session_app, empty_data):
     """The app with an empty database (indexes kept) and empty queues."""
-    db = get_db()
-    documents = {d._get_collection_name(): d for d in ALL_DOCUMENTS}
-    for name in db.list_collection_names():
-        if db[name].estimated_document_count() > BIG and name in documents:
-            # deleting thousands of documents one by one is slow on the embedded server: drop the
-            # collection and create its indexes again instead
-            db.drop_collection(name)
-            documents[name].ensure_indexes()
-        else:
-            db[name].delete_many({})
-    session_app.extensions["queue"].connection.flushdb()
-    RUNNING.forget()  # the per-process cache of running campaigns, emptied with the database
+    empty_data()
     with session_app.app_context():
         yield session_app
 

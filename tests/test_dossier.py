@@ -178,3 +178,15 @@ def test_without_the_font_package_the_cid_font_is_used(world, client, monkeypatc
         assert "尚无走访记录" in text_of(reader)
     finally:
         chinese_font.cache_clear()
+
+
+def test_dossier_of_a_form_without_photo_slots(world, client):
+    """A satisfaction survey has no photo slots (one signature): the dossier says so instead of failing."""
+    users, headers, household = world
+    visit = build_visit(household, users["cadre"], state="approved", reviewer=users["verifier"])
+    visit.update(form_id="satisfaction_survey", form_version=1, expected_slots=[])
+    reader = fetch(client, headers["supervisor"], household)
+    text = text_of(reader)
+    assert images(reader) == []
+    assert "本表单不含照片" in text and "受访户" in text and "缺失" in text
+    assert "satisfaction_survey v1" in text

@@ -1,20 +1,24 @@
-"""Visit intake against the real servers: idempotency, resumable uploads, refusals, storage failure."""
+"""Visit intake against the real servers: idempotency (also under concurrency), resumable uploads,
+refusals, all-or-nothing multipart, storage failure."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import struct
 import threading
 import zlib
+from datetime import timedelta
 
 import pytest
 
 from app.audit.models import AuditEvent
 from app.households.models import Household
+from app.users.models import User
 from app.visits.models import Attachment, Visit
 from devkit.imagegen import make_photo
-from tests.api_submissions import PHOTO_SLOTS, evidence, put_attachment, visit_payload
+from tests.api_submissions import PHOTO_SLOTS, VISIT_START, evidence, put_attachment, visit_payload
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
 
 VILLAGE = "370101001001"
@@ -53,27 +57,33 @@ def test_retry_same_content_200_different_content_409(world, client):
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["id"] == first.json["id"]
     changed = json.loads(json.dumps(payload))
-    changed["ended_at"] = "2026-11-20T11:00:00+00:00"
+    changed["ended_at"] = (VISIT_START + timedelta(hours=2)).isoformat()
     conflict = client.post("/api/v1/visits", json=changed, headers=headers)
     assert conflict.status_code == 409 and conflict.json["errors"]["reason"] == "instance_id_conflict"
     assert Visit.objects.count() == 1
 
 
-def test_twenty_concurrent_identical_submissions_make_one_visit(world, session_app):
-    _, household, headers = world
-    payload = visit_payload(household)
-    results, barrier = [], threading.Barrier(20)
+def all_at_once(app, send, n: int = 20) -> list:
+    """Responses of `send(client)` from `n` threads released together, each with its own client."""
+    results, barrier = [], threading.Barrier(n)
 
-    def send():
-        with session_app.test_client() as c:
+    def run():
+        with app.test_client() as c:
             barrier.wait()
-            results.append(c.post("/api/v1/visits", json=payload, headers=headers))
+            results.append(send(c))
 
-    threads = [threading.Thread(target=send) for _ in range(20)]
+    threads = [threading.Thread(target=run) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def test_twenty_concurrent_identical_submissions_make_one_visit(world, session_app):
+    _, household, headers = world
+    payload = visit_payload(household)
+    results = all_at_once(session_app, lambda c: c.post("/api/v1/visits", json=payload, headers=headers))
     codes = sorted(r.status_code for r in results)
     assert codes == [200] * 19 + [201], codes
     assert len({r.json["id"] for r in results}) == 1
@@ -328,3 +338,70 @@ def test_retry_after_failure_between_storing_and_submitting_completes_the_visit(
     retry = put_attachment(client, headers, visit["id"], slots[-1], files[slots[-1]])
     assert retry.status_code == 200 and retry.json["state"] == "submitted"
     assert Visit.objects.get(id=visit["id"]).queued_at is not None
+
+
+def test_twenty_concurrent_identical_puts_record_once(world, client, session_app):
+    _, household, headers = world
+    visit = client.post("/api/v1/visits", json=visit_payload(household), headers=headers).json
+    body = evidence(household, seed=21)["photo.stove"]
+    results = all_at_once(session_app, lambda c: put_attachment(c, headers, visit["id"], "photo.stove", body))
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200] * 19 + [201], codes
+    assert Attachment.objects(visit_id=visit["id"], slot="photo.stove").count() == 1
+    # A first upload is attributed by the attachment itself (uploaded_by, uploaded_at, sha256) and, once
+    # the visit is complete, by the submission's audit entry listing every file: no audit row per upload.
+    assert AuditEvent.objects(action="visit.attach", object_id=visit["id"]).count() == 0
+    stored = Attachment.objects.get(visit_id=visit["id"], slot="photo.stove")
+    assert (stored.uploaded_by, stored.sha256) == (
+        User.objects.get(role="cadre").username,
+        hashlib.sha256(body).hexdigest(),
+    )
+
+
+def _multipart(payload: dict, parts: dict[str, bytes]) -> dict:
+    return {"visit": json.dumps(payload)} | {
+        name: (io.BytesIO(b), f"{name}.jpg") for name, b in parts.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        {"photo.stove": b"%PDF-1.7 not an image"},  # a part that is not an image
+        {"photo.garage": None},  # a part named after no slot of the form
+    ],
+    ids=["not-an-image", "unknown-slot"],
+)
+def test_multipart_with_a_refused_part_creates_nothing(world, client, store, refused):
+    _, household, headers = world
+    files = evidence(household, seed=22)
+    parts = dict(files)
+    for name, body in refused.items():
+        parts[name] = body if body is not None else files["photo.stove"]
+    payload = visit_payload(household)
+    resp = client.post(
+        "/api/v1/visits", data=_multipart(payload, parts), headers=headers, content_type="multipart/form-data"
+    )
+    assert 400 <= resp.status_code < 500, resp.json
+    assert resp.json["errors"]["reason"] in ("not_an_image", "unknown_slot")
+    assert Visit.objects(instance_id=payload["instance_id"]).count() == 0
+    assert Attachment.objects.count() == 0
+    assert AuditEvent.objects(action__startswith="visit.").count() == 0
+    stored = store.client.list_objects_v2(Bucket=store.bucket, Prefix="370101000000/")
+    assert [o["Key"] for o in stored.get("Contents", []) if str(household.id) in o["Key"]] == []
+    # the phone fixes the part and sends the same submission again: now it is created
+    fixed = client.post(
+        "/api/v1/visits", data=_multipart(payload, files), headers=headers, content_type="multipart/form-data"
+    )
+    assert fixed.status_code == 201 and fixed.json["state"] == "submitted"
+
+
+def test_replacing_a_file_before_the_visit_is_complete_is_audited(world, client):
+    _, household, headers = world
+    visit = client.post("/api/v1/visits", json=visit_payload(household), headers=headers).json
+    first, second = (evidence(household, seed=s)["photo.stove"] for s in (31, 32))
+    assert put_attachment(client, headers, visit["id"], "photo.stove", first).status_code == 201
+    assert put_attachment(client, headers, visit["id"], "photo.stove", second).status_code == 201
+    (event,) = AuditEvent.objects(action="visit.attach", object_id=visit["id"])
+    assert event.details["replaced"] == hashlib.sha256(first).hexdigest()
+    assert event.details["sha256"] == hashlib.sha256(second).hexdigest()

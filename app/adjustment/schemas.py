@@ -7,23 +7,26 @@ from marshmallow import Schema, fields, validate
 from app.adjustment.identification import STEP_KEYS
 from app.adjustment.models import IDENTIFICATION_STATUSES
 from app.areas.schemas import AREA_CODE
-from app.households.models import NEEDS, POVERTY_STATUSES
+from app.households.models import NEEDS, POVERTY_STATUSES, Household
 from app.households.poverty import EVENTS
 from app.households.schemas import HouseholdIn
+from app.inputs import Text
 
-REASON = validate.Length(min=1, max=2000)
+REASON = {"multiline": True, "min_length": 1, "max_length": 2000}
+ID = {"max_length": 64}
 
 
 class EvidenceIn(Schema):
-    visit_id = fields.String(metadata={"description": "a visit of the household that supports the decision"})
+    visit_id = Text(**ID, metadata={"description": "a visit of the household that supports the decision"})
     documents = fields.List(
-        fields.String(validate=validate.Length(max=500)),
+        Text(max_length=500),
+        validate=validate.Length(max=50),
         metadata={"description": "what else was seen: 公示材料, 评议记录, 证明文件 …"},
     )
 
 
 class PovertyDecisionIn(Schema):
-    event = fields.String(
+    event = Text(
         required=True,
         validate=validate.OneOf([e.key for e in EVENTS.values() if not e.procedure]),
         metadata={
@@ -31,17 +34,17 @@ class PovertyDecisionIn(Schema):
             "relapse 返贫, remove 清退, dissolve 自然减员"
         },
     )
-    to = fields.String(
+    to = Text(
         load_default=None,
         validate=validate.OneOf(list(POVERTY_STATUSES)),
         metadata={"description": "where the event may lead to more than one status (e.g. lifted_supported)"},
     )
-    reason = fields.String(required=True, validate=REASON)
+    reason = Text(required=True, **REASON)
     evidence = fields.Nested(EvidenceIn, load_default=dict)
 
 
 class AssistanceIn(Schema):
-    measures = fields.String(required=True, validate=REASON, metadata={"description": "即时帮扶措施"})
+    measures = Text(required=True, **REASON, metadata={"description": "即时帮扶措施"})
     evidence = fields.Nested(EvidenceIn, load_default=dict)
 
 
@@ -67,27 +70,27 @@ class CandidateIn(HouseholdIn):
     class Meta:
         exclude = ("poverty_status",)  # a candidate, by definition
 
-    number = fields.String(validate=validate.Length(min=1, max=40))
+    number = Text(min_length=1, fits=Household.number)
 
 
 class ApplicationIn(Schema):
     household = fields.Nested(CandidateIn, metadata={"description": "a new candidate household"})
-    household_id = fields.String(metadata={"description": "or an ordinary / monitored household"})
+    household_id = Text(**ID, metadata={"description": "or an ordinary / monitored household"})
     needs = fields.List(
-        fields.String(validate=validate.OneOf(list(NEEDS))),
+        Text(validate=validate.OneOf(list(NEEDS))),
         required=True,
         validate=validate.Length(min=1),
         metadata={"description": "四个必到: dibao 低保户, tekun 特困/五保户, low_income, disabled"},
     )
-    source_visit_id = fields.String(metadata={"description": "the visit during which it was found"})
-    note = fields.String(validate=REASON, load_default=None)
+    source_visit_id = Text(**ID, metadata={"description": "the visit during which it was found"})
+    note = Text(**REASON, load_default=None)
     evidence = fields.Dict(load_default=dict)
 
 
 class StepIn(Schema):
-    step = fields.String(required=True, validate=validate.OneOf(STEP_KEYS))
-    decision = fields.String(required=True, validate=validate.OneOf(("pass", "fail")))
-    note = fields.String(load_default=None, validate=validate.Length(max=2000))
+    step = Text(required=True, validate=validate.OneOf(STEP_KEYS))
+    decision = Text(required=True, validate=validate.OneOf(("pass", "fail")))
+    note = Text(load_default=None, multiline=True, max_length=2000)
     evidence = fields.Dict(
         load_default=dict,
         metadata={
@@ -130,5 +133,5 @@ class IdentificationOut(Schema):
 
 
 class IdentificationQuery(Schema):
-    area = fields.String(validate=AREA_CODE)
-    status = fields.String(validate=validate.OneOf(IDENTIFICATION_STATUSES))
+    area = Text(validate=AREA_CODE)
+    status = Text(validate=validate.OneOf(IDENTIFICATION_STATUSES))

@@ -1,6 +1,8 @@
 from marshmallow import Schema, fields, validate
 
 from app.areas.codes import CODE_PATTERN
+from app.areas.models import Area
+from app.inputs import Text
 
 AREA_CODE = validate.Regexp(CODE_PATTERN, error="区划代码为12位数字 12-digit area code")
 
@@ -14,9 +16,9 @@ class AreaOut(Schema):
 
 
 class AreaIn(Schema):
-    code = fields.String(required=True, validate=AREA_CODE)
-    name = fields.String(required=True)
+    code = Text(required=True, validate=AREA_CODE)
+    name = Text(required=True, min_length=1, fits=Area.name)
 
 
 class AreaQuery(Schema):
-    parent = fields.String(validate=AREA_CODE)
+    parent = Text(validate=AREA_CODE)

@@ -8,17 +8,18 @@ from marshmallow import Schema, fields
 
 from app.audit import service
 from app.auth.current import current_principal
+from app.inputs import SINCE, Moment, Text
 from app.pagination import PAGE, QuerySetPage
 
 blp = Blueprint("audit", __name__, description="审计日志 Audit log")
 
 
 class AuditQuery(Schema):
-    area = fields.String()
-    actor = fields.String()
-    since = fields.DateTime()
-    action = fields.String()
-    object_id = fields.String()
+    area = Text(max_length=12, metadata={"description": "an area code: events in its subtree"})
+    actor = Text(max_length=100)
+    since = Moment(**SINCE)
+    action = Text(max_length=100)
+    object_id = Text(max_length=64)
 
 
 class AuditOut(Schema):
@@ -29,10 +30,10 @@ class AuditOut(Schema):
     role = fields.String()
     action = fields.String()
     object_type = fields.String()
-    object_id = fields.String()
+    object_id = fields.String(allow_none=True)
     area_path = fields.List(fields.String())
-    ip = fields.String()
-    user_agent = fields.String()
+    ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
     details = fields.Dict()
 
 

@@ -8,23 +8,24 @@ from app.areas.codes import LEVELS
 from app.areas.schemas import AREA_CODE
 from app.campaigns.models import PHASES
 from app.campaigns.service import MAX_SEED
+from app.inputs import DEADLINE, Day, Text
 
 
 class PhaseIn(Schema):
-    name = fields.String(
+    name = Text(
         required=True,
         validate=validate.OneOf(PHASES),
         metadata={"description": "self_check 自查, mutual_check 互查, rectification 整改"},
     )
-    starts_on = fields.Date(required=True, metadata={"description": "China date, inclusive"})
-    ends_on = fields.Date(required=True, metadata={"description": "China date, inclusive"})
+    starts_on = Day(required=True, **DEADLINE, metadata={"description": "China date, inclusive"})
+    ends_on = Day(required=True, **DEADLINE, metadata={"description": "China date, inclusive"})
 
 
 class CampaignIn(Schema):
-    area = fields.String(required=True, validate=AREA_CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    area = Text(required=True, validate=AREA_CODE)
+    name = Text(required=True, min_length=1, max_length=100)
     phases = fields.List(fields.Nested(PhaseIn), required=True, validate=validate.Length(min=1, max=3))
-    unit_level = fields.String(
+    unit_level = Text(
         validate=validate.OneOf(LEVELS),
         metadata={"description": "level of the areas that form and receive teams; default: one below `area`"},
     )
@@ -92,7 +93,7 @@ class CampaignSummaryOut(CampaignOut):
 
 
 class CampaignQuery(Schema):
-    area = fields.String(validate=AREA_CODE)
+    area = Text(validate=AREA_CODE)
 
 
 class AssignmentOut(Schema):

@@ -232,9 +232,17 @@ def evidence_section(d: Dossier, s: Styles) -> list:
     photos = [e for e in d.evidence if e.kind == "photo"]
     signatures = [e for e in d.evidence if e.kind == "signature"]
     return [
-        KeepTogether([Paragraph("四、四处照相", s.heading), evidence_grid(photos, s, 62 * mm)]),
-        KeepTogether([Paragraph("五、四方签字", s.heading), evidence_grid(signatures, s, 26 * mm)]),
+        _evidence_part("四、四处照相", photos, s, 62 * mm, "本表单不含照片 This form has no photo slots"),
+        _evidence_part(
+            "五、四方签字", signatures, s, 26 * mm, "本表单不含签字 This form has no signature slots"
+        ),
     ]
+
+
+def _evidence_part(heading: str, items: list[Evidence], s: Styles, max_h: float, none: str) -> KeepTogether:
+    """A heading over the images, or over a line saying the form has none (a satisfaction survey)."""
+    body = evidence_grid(items, s, max_h) if items else Paragraph(none, s.body)
+    return KeepTogether([Paragraph(heading, s.heading), body])
 
 
 def checks_section(d: Dossier, s: Styles) -> list:

@@ -19,6 +19,14 @@ def _filters(query: dict) -> VisitFilter:
     return VisitFilter(**{k: v for k, v in query.items() if k not in ("format", "job")})
 
 
+def _answer(result):
+    """A file response as it is; a job's 202 body written through ExportJobOut, as the spec says."""
+    if isinstance(result, tuple):
+        view, status, headers = result
+        return ExportJobOut().dump(view), status, headers
+    return result
+
+
 @blp.route("/visits")
 class VisitExportView(MethodView):
     @blp.arguments(VisitExportQuery, location="query")
@@ -32,7 +40,9 @@ class VisitExportView(MethodView):
         one per repeat, 核查结果 and 说明. More visits than EXPORT_SYNC_MAX_VISITS, or `job=true`, make
         a job instead: 202 with its status URL; when done it gives a download link that expires."""
         principal = current_principal()
-        return downloads.export(principal, "visits", query["format"], _filters(query), as_job=query["job"])
+        return _answer(
+            downloads.export(principal, "visits", query["format"], _filters(query), as_job=query["job"])
+        )
 
 
 @blp.route("/media")
@@ -44,7 +54,7 @@ class MediaExportView(MethodView):
         """The photos and signatures of the selected visits as one ZIP with a manifest (清单.csv: file,
         visit, household, slot, SHA-256, size, upload and EXIF time and place), streamed as it is made."""
         principal = current_principal()
-        return downloads.export(principal, "media", "zip", _filters(query), as_job=query["job"])
+        return _answer(downloads.export(principal, "media", "zip", _filters(query), as_job=query["job"]))
 
 
 @blp.route("/jobs/<job_id>")

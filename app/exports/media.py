@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from app.clock import CHINA_TZ
+from app.spreadsheets.writing import csv_cell
 from app.storage import ObjectStore
 from app.visits.models import Attachment
 
@@ -100,7 +101,7 @@ def media_zip(store: ObjectStore, visits: Iterable[dict], progress=None) -> Iter
                 visit = by_id[a.visit_id]
                 name = arcname(visit, a)
                 archive.add(fetch.body(a.key), name, size=a.size)
-                manifest.writerow(_manifest_row(name, visit, a))
+                manifest.writerow([csv_cell(v) for v in _manifest_row(name, visit, a)])  # formula-safe
             yield from archive.all_files()
             done += len(batch)
             if progress:

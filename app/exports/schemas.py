@@ -6,24 +6,25 @@ from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
 from app.campaigns.models import PHASES
+from app.inputs import SINCE_DAY, Day, Text
 from app.visits.states import STATES
 
 _JOB = {"description": "true: always run as a job (202); large exports run as jobs anyway"}
 
 
 class VisitFilterQuery(Schema):
-    area = fields.String(validate=AREA_CODE, metadata={"description": "default: all your areas"})
-    form_id = fields.String(metadata={"description": "default: every form (one column set per form)"})
-    state = fields.String(validate=validate.OneOf(STATES))
-    since = fields.Date(metadata={"description": "visits started on or after this China date"})
-    until = fields.Date(metadata={"description": "visits started on or before this China date"})
-    campaign_id = fields.String()
-    phase = fields.String(validate=validate.OneOf(PHASES))
+    area = Text(validate=AREA_CODE, metadata={"description": "default: all your areas"})
+    form_id = Text(max_length=64, metadata={"description": "default: every form (one column set per form)"})
+    state = Text(validate=validate.OneOf(STATES))
+    since = Day(**SINCE_DAY, metadata={"description": "visits started on or after this China date"})
+    until = Day(**SINCE_DAY, metadata={"description": "visits started on or before this China date"})
+    campaign_id = Text(max_length=64)
+    phase = Text(validate=validate.OneOf(PHASES))
     job = fields.Boolean(load_default=False, metadata=_JOB)
 
 
 class VisitExportQuery(VisitFilterQuery):
-    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
+    format = Text(load_default="csv", validate=validate.OneOf(("csv", "xlsx")))
 
 
 class ExportJobOut(Schema):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import RAISE, Schema, ValidationError, pre_load, validates_schema
 from marshmallow import fields as ma
 
+from app import inputs
 from app.errors import ValidationFailed
 from app.forms.conditions import Scope, evaluate
 from app.forms.fields import Field
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from app.forms.version import FormVersion
 
 REQUIRED = "必填 Required"
+MAX_TEXT = 2000  # a text answer whose field sets no max_length
 MESSAGES = {
     "required": REQUIRED,
     "null": REQUIRED,
@@ -142,7 +144,12 @@ def _is_blank(field: Field, value: Any) -> bool:
 # --- marshmallow fields, one builder per field type -------------------------------------------------
 
 
-class Text(ma.String):
+class Text(inputs.Text):
+    """A text answer: proper Unicode without control characters (line breaks allowed), trimmed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(multiline=True, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
@@ -192,7 +199,8 @@ def _field(field: Field, schema_name: str) -> ma.Field:
     kind = field.type
     if kind == "text":
         validators = [*_length(field), *_pattern(field)]
-        return Text(validate=validators, error_messages=_messages("text"))
+        cap = None if field.constraint("max_length") else MAX_TEXT
+        return Text(max_length=cap, validate=validators, error_messages=_messages("text"))
     if kind == "integer":
         return WholeNumber(validate=_range(field), error_messages=_messages("integer"))
     if kind == "decimal":

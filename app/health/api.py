@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
+from marshmallow import Schema, fields
 
 from app import db
 
 blp = Blueprint("health", __name__, description="健康检查 Health probes")
+
+
+class AliveOut(Schema):
+    status = fields.String(metadata={"description": "ok"})
+
+
+class ReadyOut(Schema):
+    status = fields.String(metadata={"description": "ready"})
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": 'per server (mongodb, s3, redis): "ok" or the error'},
+    )
 
 
 def readiness(store, queue) -> dict[str, str]:
@@ -25,12 +40,17 @@ def readiness(store, queue) -> dict[str, str]:
 
 @blp.route("/healthz")
 @blp.doc(security=[])
+@blp.response(200, AliveOut)
 def healthz():
     return jsonify({"status": "ok"})
 
 
 @blp.route("/readyz")
 @blp.doc(security=[])
+@blp.response(200, ReadyOut)
+@blp.alt_response(
+    503, schema=ErrorSchema, description="not ready: `errors.down` names the servers, `errors.checks` why"
+)
 def readyz():
     results = readiness(current_app.extensions["store"], current_app.extensions["queue"])
     down = [name for name, result in results.items() if result != "ok"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
 from app.auth.current import current_principal
 from app.households import service
@@ -38,7 +39,9 @@ class HouseholdsView(MethodView):
 @blp.route("/import")
 class HouseholdImportView(MethodView):
     @blp.response(200)
-    @blp.alt_response(422, description="Row errors: errors.errors = {row: {column: [message]}}")
+    @blp.alt_response(
+        422, schema=ErrorSchema, description="Row errors: errors.errors = {row: {column: [message]}}"
+    )
     def post(self):
         """Import a CSV or XLSX file (multipart part `file`); all rows or none."""
         stream, filename = uploaded_file(request)

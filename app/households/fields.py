@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.households.idnumbers import PHONE_RE, is_valid_id
-from app.households.models import CATEGORIES, CATEGORY_LABELS
+from app.households.models import CATEGORIES, CATEGORY_LABELS, MAX_CAUSES, Household, Member
+from app.inputs import TEXT_ERRORS, text_problem
 
 # column name in an import file (Chinese or English) -> field
 HOUSEHOLD_COLUMNS = {
@@ -56,12 +57,40 @@ MEMBER_COLUMNS = {
     "schooling": "schooling",
 }
 REQUIRED = ("number", "village_code", "head_name")
+# the stored field whose max_length a cell's text must fit (the API schema reads the same fields)
+HOUSEHOLD_TEXT = {
+    "number": Household.number,
+    "head_name": Household.head_name,
+    "address": Household.address,
+    "helper": Household.helper_name,
+}
+MEMBER_TEXT = {
+    name: getattr(Member, name) for name in ("name", "relation", "labour_ability", "health", "schooling")
+}
+
+
+def text_errors(cells: dict[str, str], limits: dict) -> dict[str, list[str]]:
+    """Cells that are not clean text (control characters) or longer than the field that stores them."""
+    errors = {}
+    for name, value in cells.items():
+        problem = text_problem(value)
+        if problem:
+            errors[name] = [TEXT_ERRORS[problem]]
+        elif name in limits and limits[name].max_length and len(value) > limits[name].max_length:
+            errors[name] = [
+                f"最多 {limits[name].max_length} 个字符 At most {limits[name].max_length} characters"
+            ]
+    return errors
+
+
 CATEGORY_BY_LABEL = {label: code for code, label in CATEGORY_LABELS.items()} | {c: c for c in CATEGORIES}
 
 
 def parse_household_cells(cells: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
     """Turn raw text cells (field -> text) into typed values and per-field errors."""
-    values, errors = {}, {}
+    values, errors = {}, text_errors(cells, HOUSEHOLD_TEXT)
+    if errors:
+        return values, errors
 
     def bad(name, message):
         errors.setdefault(name, []).append(message)
@@ -101,12 +130,18 @@ def parse_household_cells(cells: dict[str, str]) -> tuple[dict, dict[str, list[s
         text = cells["poverty_causes"]
         for sep in "，,;；/":
             text = text.replace(sep, "、")
-        values["poverty_causes"] = [c.strip() for c in text.split("、") if c.strip()]
+        causes = [c.strip() for c in text.split("、") if c.strip()]
+        limit = Household.poverty_causes.field.max_length
+        if len(causes) > MAX_CAUSES or any(len(c) > limit for c in causes):
+            bad("poverty_causes", f"至多 {MAX_CAUSES} 项，每项至多 {limit} 字 Too many or too long")
+        values["poverty_causes"] = causes
     return values, errors
 
 
 def parse_member_cells(cells: dict[str, str]) -> tuple[dict, dict[str, list[str]]]:
-    values, errors = {}, {}
+    values, errors = {}, text_errors(cells, MEMBER_TEXT)
+    if errors:
+        return values, {f"member_{name}": messages for name, messages in errors.items()}
     for name in ("name", "relation", "labour_ability", "health", "schooling"):
         if cells.get(name):
             values[name] = cells[name]

@@ -22,6 +22,9 @@ CATEGORIES = ("with_labour", "without_labour")
 CATEGORY_LABELS = {"with_labour": "有劳动能力", "without_labour": "无劳动能力"}
 
 # Verification status of a household, moved only through app.households.lifecycle.
+MAX_MEMBERS = 30
+MAX_CAUSES = 20
+
 STATUSES = (
     "registered",
     "visit_submitted",
@@ -84,10 +87,10 @@ class Household(Tallied):
     lat = FloatField(min_value=-90, max_value=90)
     lon = FloatField(min_value=-180, max_value=180)
     category = StringField(choices=CATEGORIES)
-    poverty_causes = ListField(StringField(max_length=30))
+    poverty_causes = ListField(StringField(max_length=30), max_length=MAX_CAUSES)
     helper_id = StringField()  # the cadre responsible (帮扶责任人), a User id
     helper_name = StringField(max_length=50)
-    members = EmbeddedDocumentListField(Member)
+    members = EmbeddedDocumentListField(Member, max_length=MAX_MEMBERS)
     status = StringField(choices=STATUSES, default="registered")
     poverty_status = StringField(choices=list(POVERTY_STATUSES), default="poor")
     poverty_changed_at = DateTimeField()

@@ -6,7 +6,17 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.areas.schemas import AREA_CODE
 from app.households.idnumbers import PHONE_RE, is_valid_id
-from app.households.models import CATEGORIES, NEEDS, POVERTY_STATUSES, STATUSES
+from app.households.models import (
+    CATEGORIES,
+    MAX_CAUSES,
+    MAX_MEMBERS,
+    NEEDS,
+    POVERTY_STATUSES,
+    STATUSES,
+    Household,
+    Member,
+)
+from app.inputs import BIRTH_DATE, Day, Text
 
 # the poverty statuses a household may be registered with; the others are reached through decisions
 INITIAL_POVERTY = (
@@ -23,12 +33,12 @@ INITIAL_POVERTY = (
 
 class MemberOut(Schema):
     name = fields.String()
-    relation = fields.String()
-    id_number = fields.String(metadata={"description": "masked unless the role may see it"})
-    birth_date = fields.Date()
-    labour_ability = fields.String()
-    health = fields.String()
-    schooling = fields.String()
+    relation = fields.String(allow_none=True)
+    id_number = fields.String(allow_none=True, metadata={"description": "masked unless the role may see it"})
+    birth_date = fields.Date(allow_none=True)
+    labour_ability = fields.String(allow_none=True)
+    health = fields.String(allow_none=True)
+    schooling = fields.String(allow_none=True)
 
 
 class HouseholdOut(Schema):
@@ -37,15 +47,15 @@ class HouseholdOut(Schema):
     village_code = fields.String()
     area_path = fields.List(fields.String())
     head_name = fields.String()
-    id_number = fields.String(metadata={"description": "masked unless the role may see it"})
-    phone = fields.String(metadata={"description": "masked unless the role may see it"})
-    address = fields.String()
-    lat = fields.Float()
-    lon = fields.Float()
-    category = fields.String()
+    id_number = fields.String(allow_none=True, metadata={"description": "masked unless the role may see it"})
+    phone = fields.String(allow_none=True, metadata={"description": "masked unless the role may see it"})
+    address = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    category = fields.String(allow_none=True)
     poverty_causes = fields.List(fields.String())
-    helper_id = fields.String()
-    helper_name = fields.String()
+    helper_id = fields.String(allow_none=True)
+    helper_name = fields.String(allow_none=True)
     members = fields.List(fields.Nested(MemberOut))
     status = fields.String(metadata={"description": "verification status (follows the household's visits)"})
     poverty_status = fields.String(metadata={"description": "贫困状态: " + ", ".join(POVERTY_STATUSES)})
@@ -56,20 +66,20 @@ class HouseholdOut(Schema):
         metadata={"description": "the latest satisfaction answer: answer, visit_id, at"}
     )
     latest_assessment = fields.Dict()
-    latest_visit_id = fields.String()
-    verified_visit_id = fields.String()
+    latest_visit_id = fields.String(allow_none=True)
+    verified_visit_id = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
 
 class MemberIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    relation = fields.String(validate=validate.Length(max=20))
-    id_number = fields.String()
-    birth_date = fields.Date()
-    labour_ability = fields.String()
-    health = fields.String()
-    schooling = fields.String()
+    name = Text(required=True, min_length=1, fits=Member.name)
+    relation = Text(fits=Member.relation)
+    id_number = Text(fits=Member.id_number)
+    birth_date = Day(**BIRTH_DATE)
+    labour_ability = Text(fits=Member.labour_ability)
+    health = Text(fits=Member.health)
+    schooling = Text(fits=Member.schooling)
 
     @validates("id_number")
     def _id(self, value, **_):
@@ -78,17 +88,19 @@ class MemberIn(Schema):
 
 
 class HouseholdPatch(Schema):
-    village_code = fields.String(validate=AREA_CODE)
-    head_name = fields.String(validate=validate.Length(min=1, max=50))
-    id_number = fields.String()
-    phone = fields.String(validate=validate.Regexp(PHONE_RE, error="电话号码无效 Invalid phone number"))
-    address = fields.String(validate=validate.Length(max=200))
+    village_code = Text(validate=AREA_CODE)
+    head_name = Text(min_length=1, fits=Household.head_name)
+    id_number = Text(fits=Household.id_number)
+    phone = Text(validate=validate.Regexp(PHONE_RE, error="电话号码无效 Invalid phone number"))
+    address = Text(fits=Household.address)
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
-    category = fields.String(validate=validate.OneOf(CATEGORIES))
-    poverty_causes = fields.List(fields.String())
-    helper = fields.String(metadata={"description": "cadre username or user id"})
-    members = fields.List(fields.Nested(MemberIn))
+    category = Text(validate=validate.OneOf(CATEGORIES))
+    poverty_causes = fields.List(
+        Text(min_length=1, fits=Household.poverty_causes.field), validate=validate.Length(max=MAX_CAUSES)
+    )
+    helper = Text(max_length=100, metadata={"description": "cadre username or user id"})
+    members = fields.List(fields.Nested(MemberIn), validate=validate.Length(max=MAX_MEMBERS))
 
     @validates("id_number")
     def _id(self, value, **_):
@@ -97,10 +109,10 @@ class HouseholdPatch(Schema):
 
 
 class HouseholdIn(HouseholdPatch):
-    number = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    village_code = fields.String(required=True, validate=AREA_CODE)
-    head_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    poverty_status = fields.String(
+    number = Text(required=True, min_length=1, fits=Household.number)
+    village_code = Text(required=True, validate=AREA_CODE)
+    head_name = Text(required=True, min_length=1, fits=Household.head_name)
+    poverty_status = Text(
         validate=validate.OneOf(INITIAL_POVERTY),
         metadata={
             "description": "the status it is registered with (default poor); later changes are decisions"
@@ -109,8 +121,8 @@ class HouseholdIn(HouseholdPatch):
 
 
 class HouseholdQuery(Schema):
-    area = fields.String(validate=AREA_CODE)
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    poverty_status = fields.String(validate=validate.OneOf(list(POVERTY_STATUSES)))
-    q = fields.String(metadata={"description": "户编号, 身份证号 or the start of the head's name"})
-    helper_id = fields.String()
+    area = Text(validate=AREA_CODE)
+    status = Text(validate=validate.OneOf(STATUSES))
+    poverty_status = Text(validate=validate.OneOf(list(POVERTY_STATUSES)))
+    q = Text(max_length=50, metadata={"description": "户编号, 身份证号 or the start of the head's name"})
+    helper_id = Text(max_length=64)

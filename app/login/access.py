@@ -1,7 +1,7 @@
 """Authentication in one place: every /api/v1 request except the token endpoint needs a bearer token;
 every /openrosa request HTTP Basic credentials or an app token in its path (/openrosa/key/<token>/…);
 the web console's session cookie carries the same signed token as a bearer header. All of them resolve
-to the same Principal, with the same roles, areas, expiry, revocation and lock-out."""
+to the same Principal, with the same roles, areas, expiry, revocation and login throttle."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from app.auth.principal import Principal
 from app.auth.tokens import TokenSigner
 from app.errors import AccountDisabled, AccountLocked, BadCredentials, Unauthenticated
 from app.login.app_tokens import user_for_app_token
-from app.login.basic import CredentialCache, LoginPolicy, basic_credentials, basic_principal
+from app.login.basic import CredentialCache, basic_credentials, basic_principal
 from app.login.credentials import authenticate
 from app.login.known_users import KnownUsers
+from app.login.throttle import register_login_throttle
 from app.users.models import User
 from app.users.service import principal_for
 
@@ -32,7 +33,17 @@ def signer() -> TokenSigner:
 
 
 def client_ip() -> str | None:
-    return request.headers.get("X-Real-IP") or request.remote_addr
+    """The caller's address: the connection's, or the header a trusted proxy sets (CLIENT_IP_HEADER).
+    A header is never trusted by default: a client could name any address, the victim's included."""
+    header = current_app.config["DOORSTEP"].CLIENT_IP_HEADER
+    return (request.headers.get(header) if header else None) or request.remote_addr
+
+
+def check_credentials(username: str, password: str) -> User:
+    """The one credential check for a request (token, HTTP Basic, console): throttled by caller address."""
+    return authenticate(
+        username, password, address=client_ip(), throttle=current_app.extensions["login_throttle"]
+    )
 
 
 def _principal(user: User) -> Principal:
@@ -51,15 +62,12 @@ def principal_from_token(token: str) -> Principal:
 
 
 def log_in(username: str, password: str, channel: str) -> tuple[User, str]:
-    """Check credentials with lock-out, record the outcome in the audit log, and issue a token.
+    """Check credentials (throttled), record the outcome in the audit log, and issue a token.
 
     `channel` says where the login came from ("api" or "console"); both go through here.
     """
-    cfg = current_app.config["DOORSTEP"]
     try:
-        user = authenticate(
-            username, password, max_failures=cfg.LOGIN_MAX_FAILURES, lock_seconds=cfg.LOGIN_LOCK_SECONDS
-        )
+        user = check_credentials(username, password)
     except (BadCredentials, AccountLocked, AccountDisabled) as err:
         known = User.objects(username=username).first()
         if known is not None:  # unknown names are not written: the log would hold whatever was typed
@@ -126,18 +134,18 @@ def _phone_principal() -> Principal:
     credentials = basic_credentials(request.headers.get("Authorization"))
     if credentials is None:
         raise Unauthenticated()
-    cfg = current_app.config["DOORSTEP"]
     return basic_principal(
         *credentials,
         cache=current_app.extensions["credential_cache"],
         users=current_app.extensions["known_users"],
-        policy=LoginPolicy(cfg.LOGIN_MAX_FAILURES, cfg.LOGIN_LOCK_SECONDS),
+        throttle=current_app.extensions["login_throttle"],
         ip=client_ip(),
         user_agent=request.headers.get("User-Agent"),
     )
 
 
 def register_authentication(app: Flask) -> None:
+    register_login_throttle(app, client_ip)
     app.extensions["credential_cache"] = CredentialCache(
         app.config["DOORSTEP"].SECRET_KEY, ttl_seconds=CREDENTIAL_CACHE_SECONDS
     )

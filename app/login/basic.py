@@ -1,12 +1,12 @@
 """HTTP Basic credentials, as ODK Collect sends them on every request, checked against the same users,
-Argon2 hashes and lock-out as `POST /auth/token`.
+Argon2 hashes and login throttle as `POST /auth/token`.
 
 An Argon2id check at the standard profile costs ~0.2 s of CPU, and Collect repeats the credentials on
 each of its requests (form list, manifest, media, every submission POST), so a successful check is
 remembered for a short while. The cache is keyed by an HMAC of username and password under the app's
 secret (no password or plain hash is held), and every hit is re-validated against the user's current
 record: a password change or disabling the account bumps `token_version` and ends the cached entry, and
-a locked account falls through to the full check, which answers 429 as the JSON login does.
+an address the throttle refuses for the account is refused (429) as by the JSON login.
 """
 
 from __future__ import annotations
@@ -18,20 +18,13 @@ import hmac
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 from app.auth.principal import Principal
-from app.clock import now
 from app.errors import Unauthenticated
 from app.login.credentials import authenticate
 from app.login.known_users import KnownUsers
+from app.login.throttle import LoginThrottle
 from app.users.service import principal_for
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    max_failures: int
-    lock_seconds: int
 
 
 class CredentialCache:
@@ -94,7 +87,7 @@ def basic_principal(
     password: str,
     cache: CredentialCache,
     users: KnownUsers,
-    policy: LoginPolicy,
+    throttle: LoginThrottle,
     ip: str | None = None,
     user_agent: str | None = None,
 ) -> Principal:
@@ -102,15 +95,9 @@ def basic_principal(
     hit = cache.get(username, password)
     if hit is not None:
         user = users.get(hit[0])
-        if (
-            user is not None
-            and user.token_version == hit[1]
-            and user.active
-            and not (user.locked_until and user.locked_until > now())
-        ):
+        if user is not None and user.token_version == hit[1] and user.active:
+            throttle.check(username, ip)
             return principal_for(user, ip, user_agent)
-    user = authenticate(
-        username, password, max_failures=policy.max_failures, lock_seconds=policy.lock_seconds
-    )
+    user = authenticate(username, password, address=ip, throttle=throttle)
     cache.put(username, password, str(user.id), user.token_version)
     return principal_for(user, ip, user_agent)

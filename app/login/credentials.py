@@ -1,37 +1,32 @@
-"""Check a username and password, with lock-out."""
+"""Check a username and password, throttled per account and client address.
+
+Every way of logging in (bearer-token exchange, HTTP Basic for OpenRosa phones, console sessions) goes
+through `authenticate`, so every one of them is throttled the same way.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from app.clock import now
-from app.errors import AccountDisabled, AccountLocked, BadCredentials
+from app.errors import AccountDisabled, BadCredentials
+from app.login.throttle import LoginThrottle
 from app.users import passwords
 from app.users.models import User
 
 
-def authenticate(username: str, password: str, *, max_failures: int, lock_seconds: int) -> User:
-    """The user for these credentials; after `max_failures` wrong passwords the account is locked."""
+def authenticate(username: str, password: str, *, address: str | None, throttle: LoginThrottle) -> User:
+    """The user for these credentials. Wrong passwords from `address` are counted; past the limits that
+    address is refused (429) for this account, or for every account, until the window has passed."""
+    throttle.check(username, address)
     user = User.objects(username=username).first()
     if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)
+        passwords.verify_password(passwords.DUMMY_HASH, password)  # the same time as a real check
+        throttle.failed(username, address)
         raise BadCredentials()
-    stamp = now()
-    if user.locked_until and user.locked_until > stamp:
-        raise AccountLocked(retry_after=int((user.locked_until - stamp).total_seconds()) + 1)
     if not passwords.verify_password(user.password_hash, password):
-        failures = user.failed_logins + 1
-        lock = stamp + timedelta(seconds=lock_seconds) if failures >= max_failures else None
-        User.objects(id=user.id).update_one(
-            set__failed_logins=0 if lock else failures, set__locked_until=lock
-        )
-        if lock:
-            raise AccountLocked(retry_after=lock_seconds)
+        throttle.failed(username, address)
         raise BadCredentials()
     if not user.active:
         raise AccountDisabled()
-    if user.failed_logins or user.locked_until:
-        User.objects(id=user.id).update_one(set__failed_logins=0, set__locked_until=None)
+    throttle.succeeded(username, address)
     if passwords.needs_rehash(user.password_hash):
         User.objects(id=user.id).update_one(set__password_hash=passwords.hash_password(password))
     return user

@@ -1,11 +1,12 @@
 from marshmallow import Schema, fields
 
+from app.inputs import Text
 from app.users.schemas import UserOut
 
 
 class TokenIn(Schema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    username = Text(required=True, max_length=100)
+    password = Text(required=True, load_only=True, max_length=200)
 
 
 class TokenOut(Schema):

@@ -11,17 +11,19 @@ import base64
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from app.auth.current import current_principal
+from app.inputs import Text
 from app.login import app_tokens
+from app.login.models import AppToken
 from app.openrosa import setup
 
 blp = Blueprint("phone_setup", __name__, description="手机设置 Phone set-up (ODK Collect, KoboCollect)")
 
 
 class AppTokenIn(Schema):
-    label = fields.String(load_default="", validate=validate.Length(max=100))
+    label = Text(load_default="", fits=AppToken.label)
 
 
 class AppTokenOut(Schema):

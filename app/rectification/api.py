@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
 from app.auth.current import current_principal
+from app.downloads import table_download_doc
 from app.pagination import PAGE, PageOrDownload
 from app.rectification import evidence, service
 from app.rectification.deadlines import today
@@ -28,6 +30,7 @@ blp = Blueprint("rectifications", __name__, description="整改台账 Rectificat
 class RectificationsView(MethodView):
     @blp.arguments(RectificationQuery, location="query")
     @blp.response(200, RectificationOut(many=True))
+    @blp.doc(**table_download_doc(RectificationOut(many=True)))
     @blp.paginate(PageOrDownload, **PAGE)
     def get(self, query):
         """Items in your areas: open items past their deadline first (most overdue first), then the rest,
@@ -57,7 +60,7 @@ class RectificationView(MethodView):
 
     @blp.arguments(RectificationPatch)
     @blp.response(200, RectificationOut)
-    @blp.alt_response(409, description="the item is already closed (销号)")
+    @blp.alt_response(409, schema=ErrorSchema, description="the item is already closed (销号)")
     def patch(self, changes, item_id):
         """Set measure, deadline or responsible person; `status: closed` with a `close_note` closes it (销号).
 

@@ -6,8 +6,11 @@ from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
 from app.campaigns.models import PHASES
+from app.inputs import DEADLINE, Day, Text
 from app.rectification.deadlines import is_overdue, today
-from app.rectification.models import SOURCES, STATUSES
+from app.rectification.models import SOURCES, STATUSES, Evidence, RectificationItem
+
+ID = {"max_length": 64}
 
 FORMATS = ("json", "csv", "xlsx")
 
@@ -56,16 +59,16 @@ class RectificationOut(Schema):
 
 
 class RectificationQuery(Schema):
-    area = fields.String(validate=AREA_CODE)
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    source = fields.String(validate=validate.OneOf(SOURCES))
-    household_id = fields.String()
-    visit_id = fields.String()
-    campaign_id = fields.String()
-    phase = fields.String(validate=validate.OneOf(PHASES))
-    responsible_id = fields.String(metadata={"description": "`me`: items you are responsible for"})
+    area = Text(validate=AREA_CODE)
+    status = Text(validate=validate.OneOf(STATUSES))
+    source = Text(validate=validate.OneOf(SOURCES))
+    household_id = Text(**ID)
+    visit_id = Text(**ID)
+    campaign_id = Text(**ID)
+    phase = Text(validate=validate.OneOf(PHASES))
+    responsible_id = Text(**ID, metadata={"description": "`me`: items you are responsible for"})
     overdue = fields.Boolean(metadata={"description": "true: only open items past their deadline"})
-    format = fields.String(
+    format = Text(
         load_default="json",
         validate=validate.OneOf(FORMATS),
         metadata={"description": "csv or xlsx: the whole ledger (filters apply) with Chinese headers"},
@@ -73,38 +76,40 @@ class RectificationQuery(Schema):
 
 
 class VisitEvidenceIn(Schema):
-    visit_id = fields.String(required=True, metadata={"description": "a submitted visit of the household"})
-    note = fields.String(validate=validate.Length(max=500))
+    visit_id = Text(required=True, **ID, metadata={"description": "a submitted visit of the household"})
+    note = Text(multiline=True, fits=Evidence.note)
 
 
 class PhotoEvidenceQuery(Schema):
-    note = fields.String(validate=validate.Length(max=500))
+    note = Text(multiline=True, fits=Evidence.note)
 
 
 _RESPONSIBLE = {"description": "负责人: user id or username inside your areas"}
 _RESPONSIBLE_NAME = {"description": "负责人姓名, for someone without an account (used if no `responsible`)"}
 
 
+_ITEM = RectificationItem
+
+
 class RectificationIn(Schema):
-    household_id = fields.String(required=True)
-    visit_id = fields.String(load_default=None)
-    problem = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    measure = fields.String(validate=validate.Length(max=2000))
-    deadline = fields.Date(
-        metadata={"description": "default: the campaign's rectification end, else two months (configurable)"}
+    household_id = Text(required=True, **ID)
+    visit_id = Text(load_default=None, **ID)
+    problem = Text(required=True, multiline=True, min_length=1, fits=_ITEM.problem)
+    measure = Text(multiline=True, fits=_ITEM.measure)
+    deadline = Day(
+        **DEADLINE,
+        metadata={"description": "default: the campaign's rectification end, else two months (configurable)"},
     )
-    responsible = fields.String(metadata=_RESPONSIBLE)
-    responsible_name = fields.String(validate=validate.Length(min=1, max=50), metadata=_RESPONSIBLE_NAME)
+    responsible = Text(max_length=100, metadata=_RESPONSIBLE)
+    responsible_name = Text(min_length=1, fits=_ITEM.responsible, metadata=_RESPONSIBLE_NAME)
 
 
 class RectificationPatch(Schema):
-    measure = fields.String(validate=validate.Length(max=2000))
-    deadline = fields.Date(allow_none=True)
-    responsible = fields.String(metadata=_RESPONSIBLE)
-    responsible_name = fields.String(validate=validate.Length(min=1, max=50), metadata=_RESPONSIBLE_NAME)
-    status = fields.String(
+    measure = Text(multiline=True, fits=_ITEM.measure)
+    deadline = Day(allow_none=True, **DEADLINE)
+    responsible = Text(max_length=100, metadata=_RESPONSIBLE)
+    responsible_name = Text(min_length=1, fits=_ITEM.responsible, metadata=_RESPONSIBLE_NAME)
+    status = Text(
         validate=validate.OneOf(["closed"]), metadata={"description": "`closed` closes the item (销号)"}
     )
-    close_note = fields.String(
-        validate=validate.Length(max=2000), metadata={"description": "required to close"}
-    )
+    close_note = Text(multiline=True, fits=_ITEM.close_note, metadata={"description": "required to close"})

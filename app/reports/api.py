@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import current_principal
+from app.downloads import table_download_doc
 from app.reports import downloads
 from app.reports.schemas import ReportQuery, VerificationReportOut
 from app.reports.verification import verification_report
@@ -17,6 +18,7 @@ blp = Blueprint("reports", __name__, description="统计报表 Reports")
 class VerificationReportView(MethodView):
     @blp.arguments(ReportQuery, location="query")
     @blp.response(200, VerificationReportOut)
+    @blp.doc(**table_download_doc(VerificationReportOut))
     def get(self, query):
         """Verification progress per child area plus a total (核查进度统计).
 

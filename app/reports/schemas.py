@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
+from app.inputs import Text
 from app.reports.lifecycle import EVENT_FIGURES, STATUS_FIGURES
 from app.reports.verification import INDICATORS
 
@@ -13,8 +14,8 @@ _RATE = {"description": "percent, one decimal; null when nothing to divide by"}
 
 
 class ReportQuery(Schema):
-    area = fields.String(validate=AREA_CODE, metadata={"description": "default: your only area"})
-    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+    area = Text(validate=AREA_CODE, metadata={"description": "default: your only area"})
+    format = Text(load_default="json", validate=validate.OneOf(FORMATS))
     year = fields.Integer(
         validate=validate.Range(2000, 2100),
         metadata={"description": "the year whose lifecycle changes are counted; default: this year"},

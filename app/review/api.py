@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
 from app.auth.current import current_principal
 from app.media.request import request_links
@@ -62,8 +63,10 @@ class ReviewQueueView(MethodView):
 class ReviewView(MethodView):
     @blp.arguments(ReviewIn)
     @blp.response(200, VisitOut)
-    @blp.alt_response(409, description="already decided (reason already_decided), or changed meanwhile")
-    @blp.alt_response(422, description="comment missing where one is required")
+    @blp.alt_response(
+        409, schema=ErrorSchema, description="already decided (reason already_decided), or changed meanwhile"
+    )
+    @blp.alt_response(422, schema=ErrorSchema, description="comment missing where one is required")
     def post(self, data, visit_id):
         """Sign the visit off at the level it waits for: approve, reject or request_revisit.
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
+from app.inputs import Text
 from app.review.chains import ORDER
 from app.review.service import DECISION_STATES, MAX_BULK
+from app.samples.draw import MAX_SEED
 from app.visits.schemas import VisitOut
 from app.visits.states import PENDING_REVIEW
 
-COMMENT = validate.Length(max=2000)
+COMMENT = {"multiline": True, "max_length": 2000}
 LEVEL = validate.OneOf(ORDER)
 
 
 class QueueQuery(Schema):
-    area = fields.String(validate=AREA_CODE)
-    state = fields.String(
+    area = Text(validate=AREA_CODE)
+    state = Text(
         validate=validate.OneOf(PENDING_REVIEW),
         metadata={"description": "default: every visit waiting for the level (and re-checks for the city)"},
     )
-    level = fields.String(
+    level = Text(
         validate=LEVEL,
         metadata={"description": "town | county | city; default: the lowest level you sign at"},
     )
@@ -46,19 +48,20 @@ class QueueItemOut(VisitOut):
 
 
 class ReviewIn(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(list(DECISION_STATES)))
-    comment = fields.String(load_default=None, validate=COMMENT)
+    decision = Text(required=True, validate=validate.OneOf(list(DECISION_STATES)))
+    comment = Text(load_default=None, **COMMENT)
     slot_comments = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(validate=validate.Length(max=500)),
+        keys=Text(max_length=100),
+        values=Text(multiline=True, max_length=500),
+        validate=validate.Length(max=50),
         load_default=dict,
         metadata={"description": 'per attachment slot, e.g. {"photo.stove": "照片模糊"}'},
     )
 
 
 class BulkApproveIn(Schema):
-    visit_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=MAX_BULK))
-    comment = fields.String(load_default=None, validate=COMMENT)
+    visit_ids = fields.List(Text(max_length=64), required=True, validate=validate.Length(min=1, max=MAX_BULK))
+    comment = Text(load_default=None, **COMMENT)
 
 
 class ItemError(Schema):
@@ -124,14 +127,17 @@ class HistoryOut(Schema):
 
 class ChainIn(Schema):
     levels = fields.List(
-        fields.String(validate=LEVEL),
+        Text(validate=LEVEL),
         required=True,
+        validate=validate.Length(min=1, max=len(ORDER)),
         metadata={"description": "levels that sign, in order, e.g. [town, county]"},
     )
     recheck_percent = fields.Float(
-        load_default=0, metadata={"description": "share (%) of approved visits the city re-checks"}
+        load_default=0,
+        validate=validate.Range(0, 100),
+        metadata={"description": "share (%) of approved visits the city re-checks"},
     )
-    reason = fields.String(load_default=None, validate=COMMENT)
+    reason = Text(load_default=None, **COMMENT)
 
 
 class ChainOut(Schema):
@@ -142,8 +148,8 @@ class ChainOut(Schema):
 
 
 class RecheckIn(Schema):
-    area = fields.String(required=True, validate=AREA_CODE)
-    seed = fields.Integer(required=True)
+    area = Text(required=True, validate=AREA_CODE)
+    seed = fields.Integer(required=True, validate=validate.Range(0, MAX_SEED - 1))
     percent = fields.Float(
         load_default=None,
         validate=validate.Range(min=0, max=100, min_inclusive=False),

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth.current import current_principal
+from app.downloads import table_download_doc
 from app.pagination import PAGE, QuerySetPage
 from app.samples import service
 from app.samples.downloads import sample_download
@@ -42,6 +43,7 @@ class SamplesView(MethodView):
 class SampleView(MethodView):
     @blp.arguments(SampleFormat, location="query")
     @blp.response(200, SampleOut)
+    @blp.doc(**table_download_doc(SampleOut))
     def get(self, query, sample_id):
         """A recorded sample; `format=csv` or `format=xlsx` downloads its household list (抽查名单)."""
         sample = service.get_sample(current_principal(), sample_id)

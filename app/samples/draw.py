@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from app.areas.models import Area
 from app.households.models import Household
 
+MAX_SEED = 2**62  # seeds fit a MongoDB int64 and a random.Random
+
 
 @dataclass(frozen=True)
 class Params:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
-from app.samples.service import MAX_SEED
+from app.inputs import Text
+from app.samples.draw import MAX_SEED
 
 
 class SampleIn(Schema):
-    area = fields.String(required=True, validate=AREA_CODE)
+    area = Text(required=True, validate=AREA_CODE)
     counties_per_city = fields.Integer(load_default=2, validate=validate.Range(1, 100))
     villages_per_county = fields.Integer(load_default=2, validate=validate.Range(1, 1000))
     households_per_village = fields.Integer(load_default=50, validate=validate.Range(1, 10_000))
@@ -54,8 +55,8 @@ class SampleSummaryOut(SampleOut):
 
 
 class SampleQuery(Schema):
-    area = fields.String(validate=AREA_CODE)
+    area = Text(validate=AREA_CODE)
 
 
 class SampleFormat(Schema):
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
+    format = Text(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))

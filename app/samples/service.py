@@ -11,10 +11,8 @@ from app.areas.service import area_in_scope
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.clock import now
-from app.samples.draw import Params, draw_sample
+from app.samples.draw import MAX_SEED, Params, draw_sample
 from app.samples.models import Sample, SampledHousehold, Stratum
-
-MAX_SEED = 2**62
 
 
 def draw(

@@ -1,9 +1,15 @@
-"""Tables written as CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX.
+"""Tables written as CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it) and XLSX: the one writer
+every download uses.
 
 `csv_bytes` and `xlsx_bytes` build small tables in memory; `csv_chunks` and `StreamingWorkbook` write
 tables of any length with flat memory (exports): CSV as chunks to send as they come, XLSX through
-openpyxl's write-only mode, several sheets filled in one pass. Every cell they write goes through
-`cell_value`.
+openpyxl's write-only mode, several sheets filled in one pass.
+
+Cells carry text people typed (names, addresses, comments), so nothing in a cell may run when an office
+worker opens the file: text that a spreadsheet would read as a formula (starting with = + - @ tab or CR,
+OWASP's CSV-injection list) gets a leading apostrophe in CSV (`csv_cell`), and XLSX cells are written as
+text, never a formula cell, with Excel's quote prefix (`_append_row`, `xlsx_cell`). Control characters
+that XLSX cannot hold become U+FFFD.
 """
 
 from __future__ import annotations
@@ -15,19 +21,50 @@ from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 # Rates are stored as percentages (66.7); the cell shows "66.7%" and keeps the number the JSON has.
 NUMBER_FORMATS = {"percent": '0.0"%"', "count": "0"}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def printable(text: str) -> str:
+    """The text with the control characters XLSX cannot hold replaced by U+FFFD."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def csv_cell(value):
+    """A CSV cell: numbers as they are, text that could run as a formula behind an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = printable(value)
+        return "'" + text if is_formula_like(text) else text
+    return value
 
 
 def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerow([csv_cell(h) for h in headers])
+    writer.writerows([[csv_cell(v) for v in row] for row in rows])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _append_row(sheet, values: Sequence) -> None:
+    """Append a row whose text cells stay text: openpyxl would make "=..." a formula cell."""
+    sheet.append([printable(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if is_formula_like(cell.value):
+                cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
 
 
 def xlsx_bytes(
@@ -42,11 +79,11 @@ def xlsx_bytes(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append(list(headers))
+    _append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(list(row))
+        _append_row(sheet, row)
     for index, header in enumerate(headers, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(10, 2 * len(header) + 2)
@@ -58,7 +95,7 @@ def xlsx_bytes(
     if notes:
         about = workbook.create_sheet("说明")
         for label, text in notes:
-            about.append([label, text])
+            _append_row(about, [label, text])
         about.column_dimensions["A"].width = 20
         about.column_dimensions["B"].width = 100
     out = io.BytesIO()
@@ -66,9 +103,15 @@ def xlsx_bytes(
     return out.getvalue()
 
 
-def cell_value(value: Any) -> Any:
-    """What a streamed cell holds: text and numbers as given, nothing for None."""
-    return value
+def xlsx_cell(sheet, value: Any) -> Any:
+    """A streamed XLSX cell: numbers as given, text as a text cell (never a formula), None empty."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=printable(value))
+    cell.data_type = "s"
+    if is_formula_like(cell.value):
+        cell.quotePrefix = True
+    return cell
 
 
 def csv_chunks(
@@ -77,11 +120,11 @@ def csv_chunks(
     """CSV (UTF-8 with BOM) in chunks of `rows_per_chunk` rows, produced as the rows come."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([csv_cell(h) for h in headers])
     pending = 0
     first = True
     for row in rows:
-        writer.writerow(["" if v is None else cell_value(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
         pending += 1
         if pending >= rows_per_chunk:
             yield out.getvalue().encode("utf-8-sig" if first else "utf-8")
@@ -101,7 +144,7 @@ class StreamingSheet:
         self.sheet.freeze_panes = "A2"
         bold = []
         for header in headers:
-            cell = WriteOnlyCell(self.sheet, value=header)
+            cell = xlsx_cell(self.sheet, header)
             cell.font = Font(bold=True)
             bold.append(cell)
         self.sheet.append(bold)
@@ -109,7 +152,7 @@ class StreamingSheet:
         self.rows = 0
 
     def append(self, row: Sequence) -> None:
-        values = [cell_value(v) for v in row]
+        values = [xlsx_cell(self.sheet, v) for v in row]
         for index, fmt in enumerate(self.formats):
             if fmt and index < len(values) and isinstance(values[index], int | float):
                 cell = WriteOnlyCell(self.sheet, value=values[index])
@@ -134,7 +177,7 @@ class StreamingWorkbook:
         about.column_dimensions["A"].width = 20
         about.column_dimensions["B"].width = 100
         for label, text in notes:
-            about.append([cell_value(label), cell_value(text)])
+            about.append([xlsx_cell(about, label), xlsx_cell(about, text)])
 
     def save(self, target: BinaryIO | str) -> None:
         self.workbook.save(target)

@@ -38,12 +38,11 @@ class User(Document):
     password_hash = StringField(required=True)
     active = BooleanField(default=True)
     token_version = IntField(default=1)  # bump to revoke every token issued so far
-    failed_logins = IntField(default=0)
-    locked_until = DateTimeField()
     created_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
 
-    meta = {"collection": "users", "indexes": ["area_paths", "role"]}
+    # strict off: users stored before login throttling moved to Redis still carry failed_logins/locked_until
+    meta = {"collection": "users", "indexes": ["area_paths", "role"], "strict": False}
 
     @property
     def area_path(self) -> list[str]:

@@ -2,12 +2,16 @@ from marshmallow import Schema, fields, validate
 
 from app.areas.schemas import AREA_CODE
 from app.auth.permissions import ROLES
+from app.inputs import Text
+from app.users.models import User
+
+MAX_AREAS = 50
 
 
 class UserOut(Schema):
     id = fields.String(dump_only=True)
     username = fields.String()
-    display_name = fields.String()
+    display_name = fields.String(allow_none=True)
     role = fields.String()
     area_codes = fields.List(fields.String())
     active = fields.Boolean()
@@ -15,25 +19,25 @@ class UserOut(Schema):
 
 
 class UserIn(Schema):
-    username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.\-]{3,40}$"))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    username = Text(required=True, validate=validate.Regexp(User.username.regex))
+    password = Text(required=True, load_only=True, min_length=8, max_length=200)
+    role = Text(required=True, validate=validate.OneOf(ROLES))
     area_codes = fields.List(
-        fields.String(validate=AREA_CODE), required=True, validate=validate.Length(min=1)
+        Text(validate=AREA_CODE), required=True, validate=validate.Length(min=1, max=MAX_AREAS)
     )
-    display_name = fields.String(load_default="")
-    phone = fields.String(load_default=None)
+    display_name = Text(load_default="", fits=User.display_name)
+    phone = Text(load_default=None, fits=User.phone)
 
 
 class UserPatch(Schema):
-    password = fields.String(load_only=True, validate=validate.Length(min=8, max=200))
-    role = fields.String(validate=validate.OneOf(ROLES))
-    area_codes = fields.List(fields.String(validate=AREA_CODE), validate=validate.Length(min=1))
-    display_name = fields.String()
-    phone = fields.String(allow_none=True)
+    password = Text(load_only=True, min_length=8, max_length=200)
+    role = Text(validate=validate.OneOf(ROLES))
+    area_codes = fields.List(Text(validate=AREA_CODE), validate=validate.Length(min=1, max=MAX_AREAS))
+    display_name = Text(fits=User.display_name)
+    phone = Text(allow_none=True, fits=User.phone)
     active = fields.Boolean()
 
 
 class UserQuery(Schema):
-    role = fields.String(validate=validate.OneOf(ROLES))
-    area = fields.String(validate=AREA_CODE)
+    role = Text(validate=validate.OneOf(ROLES))
+    area = Text(validate=AREA_CODE)

@@ -130,8 +130,6 @@ def update_user(principal: Principal, user_id: str, changes: dict) -> User:
     if "password" in changes:
         user.password_hash = passwords.hash_password(changes["password"])
         user.token_version += 1
-        user.failed_logins = 0
-        user.locked_until = None
     user.updated_at = now()
     user.save()
     shown = {k: v for k, v in changes.items() if k != "password"} | (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 
+from app import jsonguard
 from app.auth.current import current_principal
 from app.errors import ValidationFailed
 from app.media.request import request_links
@@ -40,10 +40,7 @@ def _multipart_submission(max_bytes: int) -> tuple[dict, dict[str, ReceivedUploa
     raw = request.form.get("visit")
     if not raw:
         raise ValidationFailed(errors={"visit": ["缺少 visit JSON 部分 Missing the visit JSON part"]})
-    try:
-        data = load_visit(json.loads(raw))
-    except json.JSONDecodeError as err:
-        raise ValidationFailed(errors={"visit": [f"JSON 无效 Invalid JSON: {err}"]}) from err
+    data = load_visit(jsonguard.loads(raw))
     uploads: dict[str, ReceivedUpload] = {}
     try:
         for slot, part in request.files.items():
@@ -83,7 +80,7 @@ class VisitsView(MethodView):
     )
     @blp.response(201, VisitOut)
     @blp.alt_response(200, schema=VisitOut, description="a retry of the same submission")
-    @blp.alt_response(409, description="same instance_id, different content")
+    @blp.alt_response(409, schema=ErrorSchema, description="same instance_id, different content")
     def post(self):
         """Create a visit; as multipart, with its attachments in the same request."""
         intake = _intake()

@@ -1,7 +1,8 @@
 """Attachment files: which slot a file may fill, whether it is an acceptable image, where it is stored.
 
-Storing is one atomic upsert per (visit, slot) that returns what was there before, so of concurrent
-identical uploads exactly one records the file (201 and one audit entry) and the others see a retry.
+Storing is an insert or a conditional replacement per (visit, slot) that says what was there before, so
+of concurrent identical uploads exactly one records the file (201 and one audit entry) and the others
+see a retry.
 """
 
 from __future__ import annotations
@@ -66,8 +67,13 @@ def storage_key(visit: Visit, slot: str, sha256: str, content_type: str) -> str:
 def record(
     visit: Visit, spec: AttachmentSlot, key: str, upload: ReceivedUpload, info: ImageInfo, **fields
 ) -> tuple[str | None, Attachment]:
-    """Upsert the slot's attachment atomically. Returns the sha256 that was there before (None: new) and
-    the attachment as now stored (built from what was written: nothing is read back)."""
+    """Store the slot's attachment. Returns the sha256 that was there before (None: the slot was empty)
+    and the attachment as now stored (built from what was written, not read back).
+
+    An insert (the unique (visit_id, slot) index lets exactly one of concurrent uploads in), else a
+    replacement conditional on different bytes (exactly one of concurrent replacements matches). A twin
+    that finds its bytes already there gets them back as "before", which callers read as a retry.
+    """
     values = dict(
         visit_oid=visit.id,
         household_id=visit.household_id,
@@ -83,15 +89,19 @@ def record(
         **DERIVED,
         **fields,
     )
-    changes = {f"set__{k}": v for k, v in values.items()}
-    new_id = ObjectId()
-    query = Attachment.objects(visit_id=str(visit.id), slot=spec.slot)
+    attachment = Attachment(id=ObjectId(), visit_id=str(visit.id), slot=spec.slot, **values)
     try:
-        before = query.modify(upsert=True, new=False, set_on_insert__id=new_id, **changes)
-    except NotUniqueError:  # a concurrent upload inserted the slot first: now it is an update
-        before = query.modify(new=False, **changes)
-    stored = Attachment(id=before.id if before else new_id, visit_id=str(visit.id), slot=spec.slot, **values)
-    return (before.sha256 if before is not None else None), stored
+        attachment.save(force_insert=True)
+        return None, attachment
+    except NotUniqueError:
+        pass  # the slot holds a file: replace it, unless it is already these bytes
+    changes = {f"set__{k}": v for k, v in values.items()}
+    others = Attachment.objects(visit_id=str(visit.id), slot=spec.slot, sha256__ne=upload.sha256)
+    before = others.modify(new=False, **changes)
+    if before is None:  # a concurrent twin stored these very bytes first
+        return upload.sha256, Attachment.objects(visit_id=str(visit.id), slot=spec.slot).first()
+    attachment.id = before.id
+    return before.sha256, attachment
 
 
 def attachments_of(visit: Visit) -> dict[str, Attachment]:

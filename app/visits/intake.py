@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from mongoengine import NotUniqueError
@@ -25,6 +26,7 @@ from app.forms.answers import validate_answers
 from app.forms.registry import FormRegistry
 from app.households import service as households
 from app.images.inspect import ImageInfo
+from app.inputs import VISIT_TIME, implausible_time
 from app.queue import JobQueue
 from app.storage import ObjectStore
 from app.visits import attachments, revisions
@@ -77,6 +79,7 @@ def create_visit(
     """
     principal.require("visits.submit")
     digest = json_digest(data)  # what the phone sent: a retry or a different submission
+    _check_times(data["started_at"], data["ended_at"])
     household = households.get_household(principal, data["household_id"])
     form = intake.forms.get(data["form_id"], data["form_version"])
     answers = validate_answers(form, data["answers"])
@@ -122,8 +125,6 @@ def create_visit(
         created_at=stamp,
         updated_at=stamp,
     )
-    if data["ended_at"] < data["started_at"]:
-        raise ValidationFailed(errors={"ended_at": ["结束时间早于开始时间 ended_at before started_at"]})
     try:
         visit.save(force_insert=True)
     except NotUniqueError:
@@ -150,6 +151,19 @@ def create_visit(
     if not required:
         complete_if_ready(intake.queue, principal, visit, {})
     return visit, True
+
+
+def _check_times(started_at: datetime, ended_at: datetime) -> None:
+    """Every way in (JSON, multipart, OpenRosa) holds a visit to a plausible time window."""
+    errors = {
+        name: [problem]
+        for name, moment in (("started_at", started_at), ("ended_at", ended_at))
+        if (problem := implausible_time(moment, **VISIT_TIME))
+    }
+    if not errors and ended_at < started_at:
+        errors["ended_at"] = ["结束时间早于开始时间 ended_at before started_at"]
+    if errors:
+        raise ValidationFailed(errors=errors)
 
 
 def _same_or_conflict(existing: Visit, digest: str, principal: Principal) -> Visit:

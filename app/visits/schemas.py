@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.clock import CHINA_TZ
+from app.areas.schemas import AREA_CODE
 from app.errors import ValidationFailed
+from app.inputs import SINCE, VISIT_TIME, Moment, Text
 from app.visits.states import STATES
+
+ID = {"max_length": 64}
 
 
 class LocationIn(Schema):
@@ -17,11 +20,13 @@ class LocationIn(Schema):
 
 class VisitIn(Schema):
     instance_id = fields.UUID(required=True, metadata={"description": "client-generated UUID, the retry key"})
-    form_id = fields.String(required=True)
-    form_version = fields.Integer(required=True, validate=validate.Range(min=1))
-    household_id = fields.String(required=True)
-    started_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
-    ended_at = fields.AwareDateTime(required=True, default_timezone=CHINA_TZ)
+    form_id = Text(required=True, **ID)
+    form_version = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    household_id = Text(required=True, **ID)
+    started_at = Moment(
+        required=True, **VISIT_TIME, metadata={"description": "within the last year; no offset: China time"}
+    )
+    ended_at = Moment(required=True, **VISIT_TIME)
     location = fields.Nested(LocationIn, load_default=None)
     answers = fields.Dict(required=True)
     # no load_default: a submission without it keeps the content digest it had before the field existed
@@ -42,18 +47,18 @@ def load_visit(raw: object) -> dict:
 class AttachmentOut(Schema):
     slot = fields.String()
     kind = fields.String()
-    label = fields.String()
+    label = fields.String(allow_none=True)
     required = fields.Boolean()
     present = fields.Boolean()
-    sha256 = fields.String()
-    size = fields.Integer()
-    content_type = fields.String()
-    width = fields.Integer()
-    height = fields.Integer()
+    sha256 = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+    content_type = fields.String(allow_none=True)
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
     exif = fields.Dict()
-    uploaded_at = fields.DateTime()
-    uploaded_by = fields.String()
-    url = fields.String(metadata={"description": "presigned, short-lived"})
+    uploaded_at = fields.DateTime(allow_none=True)
+    uploaded_by = fields.String(allow_none=True)
+    url = fields.String(allow_none=True, metadata={"description": "presigned, short-lived"})
     thumbnail_url = fields.String(allow_none=True)
     preview_url = fields.String(allow_none=True)
 
@@ -63,12 +68,12 @@ class VisitOut(Schema):
     instance_id = fields.String()
     state = fields.String()
     household_id = fields.String()
-    household_number = fields.String()
-    area_code = fields.String()
+    household_number = fields.String(allow_none=True)
+    area_code = fields.String(allow_none=True)
     form_id = fields.String()
     form_version = fields.Integer()
     cadre_id = fields.String()
-    cadre = fields.String()
+    cadre = fields.String(allow_none=True)
     started_at = fields.DateTime()
     ended_at = fields.DateTime()
     location = fields.Dict()
@@ -100,8 +105,8 @@ class VisitOut(Schema):
 
 
 class VisitQuery(Schema):
-    household_id = fields.String()
-    area = fields.String()
-    state = fields.String(validate=validate.OneOf(STATES))
-    since = fields.AwareDateTime(default_timezone=CHINA_TZ)
-    cadre_id = fields.String()
+    household_id = Text(**ID)
+    area = Text(validate=AREA_CODE)
+    state = Text(validate=validate.OneOf(STATES))
+    since = Moment(**SINCE)
+    cadre_id = Text(**ID)
