@@ -40,7 +40,8 @@ from PIL import Image
 from app.checks.evidence import ERROR, capture_device, capture_place, capture_time
 from app.checks.plausibility import location_accuracy, overlapping_visits, travel_speed, visit_duration
 from app.checks.policy import CheckPolicy
-from app.checks.reuse import find_reuse, print_of, reuse_checks, save_print
+from app.checks.reuse import find_reuse, reuse_checks, save_print
+from app.images.derive import derive
 from app.images.exif import read_exif
 from app.images.fingerprint import ANCHOR_BITS, TAG_ANCHOR, TAG_GLOBAL
 from app.visits.models import Attachment, EvidencePrint, Visit
@@ -77,7 +78,7 @@ def store(visit_id: str, household_id: str, slot: str, data: bytes) -> Attachmen
         exif=exif,
         uploaded_at=T0,
     ).save()
-    save_print(att, print_of(kind, data))
+    save_print(att, derive(kind, data).fingerprint)  # as the image job computes it
     att.reload()
     return att
 
@@ -370,7 +371,7 @@ def fingerprint_cost() -> dict:
         data = [make_photo(900 + i, width=size[0], height=size[1], quality=quality) for i in range(3)]
         t = time.perf_counter()
         for d in data:
-            print_of("photo", d)
+            derive("photo", d)
         out[label] = {
             "bytes_mean": int(statistics.fmean(map(len, data))),
             "ms_per_photo": round((time.perf_counter() - t) / 3 * 1000),
@@ -378,7 +379,7 @@ def fingerprint_cost() -> dict:
     sig = [signers.genuine(signers.signer(i), day=1) for i in range(5)]
     t = time.perf_counter()
     for d in sig:
-        print_of("signature", d)
+        derive("signature", d)
     out["signature"] = {"ms_per_signature": round((time.perf_counter() - t) / 5 * 1000)}
     return out
 

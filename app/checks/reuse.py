@@ -7,14 +7,15 @@ rooms photographed again are no fraud.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass
 
+from pymongo import ReplaceOne
+
 from app.checks.evidence import ERROR, INFO, Check
-from app.images.fingerprint import PhotoPrint, decode_work_image, photo_print
+from app.images.fingerprint import PhotoPrint
 from app.images.matching import verify
-from app.images.signature_print import COPY_DISTANCE_PX, decode_ink, signature_print, stroke_distance
+from app.images.signature_print import COPY_DISTANCE_PX, stroke_distance
 from app.visits.models import Attachment, EvidencePrint
 
 MAX_VERIFIED = 12  # candidates verified per photo, most shared keys first
@@ -39,26 +40,31 @@ class Reuse:
         }
 
 
-def print_of(kind: str, original: bytes) -> PhotoPrint | None:
-    """The fingerprint of an uploaded photo or signature (None for other kinds): one decode."""
-    if kind == "photo":
-        return photo_print(decode_work_image(io.BytesIO(original)))
-    if kind == "signature":
-        return signature_print(decode_ink(io.BytesIO(original)))
-    return None
-
-
 def save_print(attachment: Attachment, fingerprint: PhotoPrint) -> None:
     """Store the features first, then the index keys: a search never finds keys without features."""
-    EvidencePrint(
-        attachment_id=str(attachment.id),
-        kind=attachment.kind,
-        features=fingerprint.features,
-        mirrored_features=fingerprint.mirrored_features,
-        probes=fingerprint.probes,
-    ).save()
+    save_prints([(attachment, fingerprint)])
     Attachment.objects(id=attachment.id, sha256=attachment.sha256).update_one(
         set__match_keys=fingerprint.keys
+    )
+
+
+def save_prints(pairs: list[tuple[Attachment, PhotoPrint]]) -> None:
+    """The verification features of several attachments in one write (replacing any earlier ones).
+    Their index keys (`match_keys`) must be written only after this returns."""
+    if not pairs:
+        return
+    docs = [
+        EvidencePrint(
+            attachment_id=str(attachment.id),
+            kind=attachment.kind,
+            features=fingerprint.features,
+            mirrored_features=fingerprint.mirrored_features,
+            probes=fingerprint.probes,
+        ).to_mongo()
+        for attachment, fingerprint in pairs
+    ]
+    EvidencePrint._get_collection().bulk_write(
+        [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False
     )
 
 

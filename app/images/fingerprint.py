@@ -71,7 +71,12 @@ def decode_work_image(source: Source) -> np.ndarray:
             img.draft("L", (WORK_SIDE, WORK_SIDE))  # libjpeg scales by 1/2..1/8 while decoding
         orientation = img.getexif().get(_ORIENTATION, 1)
         grey = np.asarray(flatten_on_white(img).convert("L"))
-    return resize_longest(trim_borders(_upright(grey, orientation)), WORK_SIDE)
+    return work_image(_upright(grey, orientation))
+
+
+def work_image(grey: np.ndarray) -> np.ndarray:
+    """The fingerprint's input from an upright grey image: borders trimmed, longest side WORK_SIDE."""
+    return resize_longest(trim_borders(grey), WORK_SIDE)
 
 
 def _upright(g: np.ndarray, orientation: int) -> np.ndarray:

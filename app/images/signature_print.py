@@ -31,8 +31,15 @@ _MASK32 = 0xFFFFFFFF
 def decode_ink(source: Source) -> np.ndarray | None:
     """The ink of a signature image as a normalised FRAME-sized float mask (1 = ink), or None if blank."""
     with open_source(source) as fp, Image.open(fp) as img:
+        return ink_of(flatten_on_white(img))
+
+
+def ink_of(img: Image.Image) -> np.ndarray | None:
+    """`decode_ink` for an image already decoded (the image job's one decode, flattened on white)."""
+    if max(img.size) > 800:
+        img = img.copy()
         img.thumbnail((800, 800))
-        grey = np.asarray(flatten_on_white(img).convert("L"), np.float32)
+    grey = np.asarray(img.convert("L"), np.float32)
     background = cv2.GaussianBlur(grey, (0, 0), max(grey.shape) / 20)
     level = np.clip(grey / np.maximum(background, 1) * 255, 0, 255).astype(np.uint8)
     _, ink = cv2.threshold(level, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
