@@ -43,7 +43,7 @@ from app.checks.policy import CheckPolicy
 from app.checks.reuse import find_reuse, reuse_checks, save_print
 from app.images.derive import derive
 from app.images.exif import read_exif
-from app.images.fingerprint import ANCHOR_BITS, TAG_ANCHOR, TAG_GLOBAL
+from app.images.fingerprint import ANCHOR_BITS, STORED_ANCHORS, STORED_FLIPS, TAG_ANCHOR, TAG_GLOBAL
 from app.visits.models import Attachment, EvidencePrint, Visit
 from bench.common import summary_ms, write_results
 from devkit import attacks, signers
@@ -288,15 +288,19 @@ def _forget(att: Attachment) -> None:
     att.delete()
 
 
-def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Random) -> dict:
+def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Random, rate: float) -> dict:
     """Fill the index with photos up to each size; time the real search and a full scan of the keys."""
     collection = Attachment._get_collection()
+    shared = [
+        [k for k in EvidencePrint.objects.get(attachment_id=str(att.id)).probes if k >> 56 == TAG_ANCHOR]
+        for att in queries
+    ]
     out, loaded = {}, Attachment.objects.count()
     for size in sizes:
         collection.drop_index("match_keys_1")
         began = time.perf_counter()
         while loaded < size:
-            batch = [_filler(rng) for _ in range(min(20_000, size - loaded))]
+            batch = [_filler(rng, shared, rate) for _ in range(min(20_000, size - loaded))]
             collection.insert_many(batch, ordered=False)
             loaded += len(batch)
         inserted = time.perf_counter() - began
@@ -338,9 +342,18 @@ def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Rand
     return out
 
 
-def _filler(rng: random.Random) -> dict:
+def _filler(rng: random.Random, shared: list[list[int]], rate: float) -> dict:
+    """A stored photo's keys: the real structure (6 global halves, STORED_ANCHORS anchors with their
+    STORED_FLIPS flips) with random bits, except that with probability `rate` per query it also carries
+    one of that query's probe keys: unrelated photos then collide as often as the real fingerprints
+    measured in this run do (`anchor_collisions`), and the search reads and ranks that many candidates."""
     keys = [(TAG_GLOBAL << 33) | (half << 32) | rng.getrandbits(32) for half in (0, 1) for _ in range(3)]
-    keys += [(TAG_ANCHOR << 56) | rng.getrandbits(ANCHOR_BITS) for _ in range(10)]
+    keys += [
+        (TAG_ANCHOR << 56) | rng.getrandbits(ANCHOR_BITS) for _ in range(STORED_ANCHORS * (1 + STORED_FLIPS))
+    ]
+    for probes in shared:
+        if rng.random() < rate:
+            keys[-1 - rng.randrange(STORED_ANCHORS)] = rng.choice(probes)
     return {
         "visit_id": str(ObjectId()),
         "household_id": "filler",
@@ -459,7 +472,7 @@ def run(args, rng: random.Random) -> dict:
         for i in range(20)
     ]
     print("search time per photo (fresh photos: no source, the full work):")
-    scaling = search_scaling([int(s) for s in args.sizes.split(",")], queries, rng)
+    scaling = search_scaling([int(s) for s in args.sizes.split(",")], queries, rng, collisions["rate"])
     return {
         "classes": classes,
         "clean": clean,
