@@ -29,8 +29,6 @@ class Config:
     TOKEN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("TOKEN_TTL_SECONDS", "28800")))
     # lifetime of the signed /media links to photos and signatures
     PRESIGN_TTL_SECONDS: int = field(default_factory=lambda: int(_env("PRESIGN_TTL_SECONDS", "300")))
-    # where clients reach this app, for absolute links in API responses (default: the request's host)
-    PUBLIC_BASE_URL: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", ""))
     MAX_UPLOAD_BYTES: int = field(
         default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(15 * 1024 * 1024)))
     )
@@ -67,8 +65,9 @@ class Config:
     # how long a finished export's file is kept, and how long one download link works
     EXPORT_KEEP_HOURS: int = field(default_factory=lambda: int(_env("EXPORT_KEEP_HOURS", "24")))
     EXPORT_LINK_TTL_SECONDS: int = field(default_factory=lambda: int(_env("EXPORT_LINK_TTL_SECONDS", "600")))
-    # the public base URL phones use (https://host), when the app sits behind a proxy that hides it
-    PUBLIC_URL: str = field(default_factory=lambda: _env("PUBLIC_URL", ""))
+    # where phones and browsers reach this app (https://host) when a proxy hides it: absolute links in
+    # API answers and the Collect QR code (default: as the request reached us). PUBLIC_BASE_URL: old name.
+    PUBLIC_URL: str = field(default_factory=lambda: _env("PUBLIC_URL", "") or _env("PUBLIC_BASE_URL", ""))
     FORMS_DIR: str = field(
         default_factory=lambda: _env("FORMS_DIR", os.path.join(os.path.dirname(__file__), "..", "forms"))
     )

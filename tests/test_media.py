@@ -50,3 +50,18 @@ def test_no_link_outlives_its_ttl():
             left = links.expiry() - start
             assert 0 < left <= ttl
             assert left > ttl - STEP  # rounded to share cache entries, never by more than a step
+
+
+def test_one_public_url_for_photo_links_and_phones(client, store, config, monkeypatch):
+    """Behind a proxy, PUBLIC_URL is what clients reach: the API's photo links and the Collect server URL."""
+    monkeypatch.setattr(config, "PUBLIC_URL", "https://doorstep.example.org")
+    case = reuse_case(store, files_of_both=False)
+    headers = token_for(client, case["verifier"])
+    visit = client.get(f"/api/v1/visits/{case['original'].id}", headers=headers).json
+    links = [a["url"] for a in visit["attachments"] if a.get("url")]
+    assert len(links) == 8 and all(url.startswith("https://doorstep.example.org/media/") for url in links)
+    supervisor = token_for(client, case["supervisor"])
+    cadre = case["other_cadre"]
+    resp = client.post(f"/api/v1/users/{cadre.id}/app-tokens", json={"label": "手机"}, headers=supervisor)
+    assert resp.status_code == 201, resp.json
+    assert resp.json["server_url"].startswith("https://doorstep.example.org/openrosa/key/")

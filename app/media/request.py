@@ -8,8 +8,8 @@ from app.media.links import MediaLinks
 
 
 def request_links(*, absolute: bool) -> MediaLinks:
-    """Links for this request: absolute for API clients (PUBLIC_BASE_URL or the request's host),
+    """Links for this request: absolute for API clients (PUBLIC_URL or the request's host),
     path-only for the console's pages, which load them from the same origin."""
     cfg = current_app.config["DOORSTEP"]
-    base = (cfg.PUBLIC_BASE_URL or request.host_url) if absolute else ""
+    base = (cfg.PUBLIC_URL or request.host_url) if absolute else ""
     return MediaLinks(cfg.SECRET_KEY, cfg.PRESIGN_TTL_SECONDS, base=base)
