@@ -472,7 +472,7 @@ def run(args, rng: random.Random) -> dict:
         for i in range(20)
     ]
     print("search time per photo (fresh photos: no source, the full work):")
-    scaling = search_scaling([int(s) for s in args.sizes.split(",")], queries, rng, collisions["rate"])
+    scaling = search_scaling([int(s) for s in args.sizes.split(",") if s], queries, rng, collisions["rate"])
     return {
         "classes": classes,
         "clean": clean,

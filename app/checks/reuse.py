@@ -19,6 +19,7 @@ from app.images.signature_print import COPY_DISTANCE_PX, stroke_distance
 from app.visits.models import Attachment, EvidencePrint
 
 MAX_VERIFIED = 12  # candidates verified per photo, most shared keys first
+IN_CHUNK = 48  # probe keys per `$in`: SecantusDB scans the whole collection for longer lists (at ~100)
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ def find_reuses(
     items: list[Attachment], *, exclude_household: bool, exclude_visits: tuple[str, ...] = ()
 ) -> dict[str, Reuse]:
     """The best verified match (by attachment id) of each of one visit's attachments among other visits'
-    attachments of its kind. Three reads whatever the number of items: their features, every candidate
-    of any of them (one `$in`), the features of the candidates to verify."""
+    attachments of its kind: their features in one read, every candidate of any of them (one `$in` per
+    IN_CHUNK probe keys, each an index lookup), the features of the candidates to verify in one read."""
     if not items:
         return {}
     mine = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=[str(a.id) for a in items])}
@@ -89,14 +90,17 @@ def find_reuses(
     if not probes:
         return {}
     query = {
-        "match_keys": {"$in": sorted(set().union(*probes.values()))},
         "kind": {"$in": sorted({a.kind for a in items})},
         "visit_id": {"$nin": sorted({a.visit_id for a in items} | set(exclude_visits))},
     }
     if exclude_household:
         query["household_id"] = {"$nin": sorted({a.household_id for a in items})}
     fields = {"visit_id": 1, "household_id": 1, "slot": 1, "kind": 1, "match_keys": 1}
-    found = {str(d["_id"]): d for d in Attachment.objects(__raw__=query).fields(**fields).as_pymongo()}
+    keys = sorted(set().union(*probes.values()))
+    found = {}
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = {"match_keys": {"$in": keys[start : start + IN_CHUNK]}, **query}
+        found |= {str(d["_id"]): d for d in Attachment.objects(__raw__=chunk).fields(**fields).as_pymongo()}
     ranked: dict[str, list[tuple[str, int]]] = {}
     for item in items:
         aid = str(item.id)
