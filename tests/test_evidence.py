@@ -43,8 +43,8 @@ def test_disguised_copies_of_another_households_photos_are_caught(world, client,
     second = HouseholdFactory(village_code=VILLAGE, lat=HOME[0], lon=HOME[1])
     third = HouseholdFactory(village_code=VILLAGE, lat=HOME[0], lon=HOME[1])
     rng = random.Random(5)
-    # crops and turns are found by the index for only ~70-90% of photos (bench/evidence.py, docs/EVIDENCE.md):
-    # here only their verification is tested (test_crops_and_turns_verify), not their search
+    # crops and turns: their search and verification are tested on bare fingerprints below
+    # (test_crops_and_turns_are_found_by_the_index, test_crops_and_turns_verify_with_the_numbers)
     disguises = {"photo.front_of_house": attacks.mirror, "photo.living_room": attacks.screenshot}
     files = evidence(second, seed=22)
     for slot, disguise in disguises.items():
