@@ -106,6 +106,7 @@ def migrate_command() -> None:
     """Bring existing data up to date (idempotent): form roles, satisfaction answers, review levels,
     poverty statuses, and households a satisfaction survey overwrote."""
     ext = current_app.extensions
+    db.connect_for_batch(current_app.config["DOORSTEP"])
     for step, changed in migrate(ext["forms"], ext["review_chain"]).items():
         click.echo(f"{step}: {changed} changed")
 
@@ -137,6 +138,7 @@ def sweep_command(every: int) -> None:
 @with_appcontext
 def reconcile_command(fix: bool) -> None:
     """Recount the report counters from the documents and report any drift (run when writes are quiet)."""
+    db.connect_for_batch(current_app.config["DOORSTEP"])
     result = reconcile(KINDS, fix=fix)
     for area, diff in sorted(result["drift"].items()):
         shown = ", ".join(f"{key} {have}→{want}" for key, (have, want) in sorted(diff.items()))

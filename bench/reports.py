@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 
+from app import db
 from app.areas.service import build_area
 from app.households.models import Household, PovertyEvent
 from app.households.tally import HOUSEHOLDS, POVERTY_EVENTS
@@ -303,6 +304,7 @@ def main() -> int:
     rng = random.Random(11)
     rows = []
     with Stack("bench-reports") as stack:
+        db.connect_for_batch(stack.app.config["DOORSTEP"])  # the bare scan and the recount take minutes
         county = seed_county(stack.app, towns=10, villages_per_town=10, households_per_village=0)
         code = county.county_code
         client = stack.app.test_client()

@@ -193,10 +193,9 @@ def problem_pipeline(code: str, depth: int) -> list[dict]:
 
 def counters_by_child(area: Area, children: list[Area]) -> dict[str, Counter]:
     """Raw counts per child code from the counters ("" for what is filed directly under the area)."""
-    stored = {
-        c.code: Counter(c.counts)
-        for c in AreaCounter.objects(code__in=[area.code, *(a.code for a in children)])
-    }
+    # only the counts: the ids of the last operations applied (up to 500 per counter) are for settling
+    wanted = AreaCounter.objects(code__in=[area.code, *(a.code for a in children)]).only("counts")
+    stored = {row["_id"]: Counter(row.get("counts", {})) for row in wanted.as_pymongo()}
     counts = {child.code: stored[child.code] for child in children if child.code in stored}
     direct = stored.get(area.code, Counter())
     direct.subtract(sum(counts.values(), Counter()))
