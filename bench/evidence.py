@@ -232,7 +232,7 @@ def _visit(cadre: str, start: datetime, minutes: float, where, accuracy: float =
 def clean_visits(county: County, n: int) -> dict:
     """Hard negatives together: revisits, a neighbour's skyline, the same officials' genuine signatures,
     one cadre's consecutive visits in one village (15 minutes and ~300 m apart)."""
-    flagged, why, exempt_matches = 0, defaultdict(int), 0
+    flagged, why, exempt_matches, details = 0, defaultdict(int), 0, []
     by_village = defaultdict(list)
     for hid, v, _ in county.households:
         by_village[v].append(hid)
@@ -268,6 +268,7 @@ def clean_visits(county: County, n: int) -> dict:
         flagged += bool(failed)
         for c in failed:
             why[c.code] += 1
+            details.append({"code": c.code, "slot": c.slot, "data": c.data})  # which hard negative, and why
         # the same rooms again: what the household exemption spares them
         exempt_matches += sum(find_reuse(p, exclude_household=False) is not None for p in photos[1:])
         for att in items:
@@ -279,6 +280,7 @@ def clean_visits(county: County, n: int) -> dict:
         "n": n,
         "flagged": flagged,
         "by_check": dict(why),
+        "flagged_details": details,
         "revisit_photos_matching_own_household": exempt_matches,
     }
 
@@ -454,6 +456,8 @@ def run(args, rng: random.Random) -> dict:
         f"clean visits flagged: {clean['flagged']}/{clean['n']} ({clean['flagged'] / clean['n']:.1%})",
         clean["by_check"],
     )
+    for detail in clean["flagged_details"]:
+        print("  flagged:", detail)
     print(
         "revisit photos that match their own household's earlier photo:",
         clean["revisit_photos_matching_own_household"],
