@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import fromstring
 
+import cv2
+import numpy as np
 import pytest
 from bson import ObjectId
 
@@ -399,9 +401,13 @@ def test_collect_qr_code(world, client):
     assert resp.status_code == 200 and resp.mimetype == "image/png" and resp.data[:4] == b"\x89PNG"
     other = token_for(client, make_user("supervisor", "370102000000"))
     assert client.get(f"/api/v1/users/{cadre.id}/collect-qr.png", headers=other).status_code == 404
-    settings = setup.collect_settings("https://example.org/openrosa", username=cadre.username)
-    assert setup.read_payload(setup.settings_payload(settings)) == settings
-    assert settings["general"]["server_url"] == "https://example.org/openrosa"
+    # read back from the image itself, as a phone's camera would (OpenCV's QR detector, not our encoder)
+    pixels = cv2.imdecode(np.frombuffer(resp.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(pixels)
+    settings = setup.read_payload(text)
+    assert settings["general"]["server_url"] == "http://localhost/openrosa"
+    assert settings["general"]["username"] == cadre.username and "password" not in settings["general"]
+    assert settings["admin"]["change_server"] is False
 
 
 def test_openapi_still_builds_and_leaves_openrosa_out(client):
