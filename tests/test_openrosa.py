@@ -145,6 +145,29 @@ def test_every_published_form_loads_and_fills_in_the_odk_engine(filled, session_
         assert "<instanceID>uuid:" in result["xml"]
 
 
+def test_the_phone_holds_a_repeat_to_its_bounds(session_app):
+    """children: min_count 1, max_count 10. The engine sizes the repeat from the count question and refuses
+    counts outside the bounds on the phone, before anything is sent."""
+    xform = xform_for(session_app.extensions["forms"].get("household_visit"))
+    base = "/household_visit/education"
+    jobs = [
+        {
+            "xform": xform.xml.decode(),
+            "media": {"households.csv": _household_csv(HOUSEHOLD_ID)},
+            "values": {f"{base}/has_school_age_children": "true", f"{base}/education_children_count": n},
+        }
+        for n in ("0", "3", "11")
+    ]
+    none, three, eleven = run_engine(jobs)
+
+    def on_count(result):
+        return [v for v in result["violations"] if "education_children_count" in (v["reference"] or "")]
+
+    assert three["xml"].count("<children>") == 3 and not on_count(three)
+    assert on_count(none) and on_count(eleven)
+    assert eleven["xml"].count("<children>") == 11  # the phone shows them, and will not send until fixed
+
+
 def test_collect_submission_ends_checked_with_the_json_answers(
     filled, world, client, run_worker, session_app
 ):
