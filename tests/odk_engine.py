@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ def refs(root: str, answers: dict, prefix: str = "") -> tuple[dict[str, Any], di
             repeats |= counts
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             repeats[f"{base}/{name}"] = len(value)
+            # a bounded repeat is preceded by its count question (app.openrosa.xform), which sets its size
+            counted = re.sub(r"\[\d+\]", "", f"{prefix}/{name}").strip("/").replace("/", "_")
+            values[f"{base}/{counted}_count"] = str(len(value))
             for i, item in enumerate(value, start=1):
                 inner, counts = refs(root, item, f"{prefix}/{name}[{i}]")
                 values |= inner

@@ -12,6 +12,7 @@ from app.console.pages import answer_rows
 from app.console.plot import location_plot
 from app.forms.registry import load_registry
 from app.rectification.models import RectificationItem
+from app.rectification.service import create_item
 from app.review.matches import matches_for
 from app.review.queue import Cursor, QueueFilter, queue_counts, queue_page
 from app.users.models import User
@@ -293,3 +294,48 @@ def test_answers_and_plot_builders(app):
     assert not near.outside and near.distance_m < 20
     assert far.outside and far.clipped and far.distance_m > 16_000
     assert abs(far.y - 18) < 0.5  # drawn on the plot's northern edge, not off the picture
+
+
+def test_ledger_item_followed_up_evidenced_and_closed_in_the_console(web):
+    case = reuse_case()
+    verifier, household = case["verifier"], case["household"]
+    item = create_item(
+        principal_for(verifier), {"household_id": str(household.id), "problem": "房屋安全等级待鉴定"}
+    )
+    token = console_login(web, verifier)
+    page = web.get(f"/console/rectifications/{item.id}").get_data(as_text=True)
+    assert "房屋安全等级待鉴定" in page and 'id="close-form"' in page and 'id="evidence-form"' in page
+    target = f"/console/rectifications/{item.id}"
+    deadline = (now().date() + timedelta(days=10)).isoformat()
+
+    saved = web.post(
+        target, data={"csrf_token": token, "action": "update", "measure": "危房改造", "deadline": deadline}
+    )
+    assert saved.status_code == 302
+    item.reload()
+    assert item.measure == "危房改造" and item.deadline.isoformat() == deadline
+
+    refused = web.post(target, data={"csrf_token": token, "action": "close", "close_note": "已改造"})
+    assert refused.status_code == 422 and "佐证" in refused.get_data(as_text=True)
+    assert RectificationItem.objects.get(id=item.id).status == "open"
+
+    added = web.post(
+        target, data={"csrf_token": token, "action": "evidence", "visit_id": str(case["visit"].id)}
+    )
+    assert added.status_code == 302
+    closed = web.post(target, data={"csrf_token": token, "action": "close", "close_note": "已改造"})
+    assert closed.status_code == 302
+    item.reload()
+    assert (
+        item.status == "closed"
+        and item.close_note == "已改造"
+        and item.evidence[0].visit_id == str(case["visit"].id)
+    )
+    assert AuditEvent.objects(object_id=str(item.id)).count() >= 2  # evidence and closing are on the record
+    after = web.get(target).get_data(as_text=True)
+    assert 'id="close-form"' not in after and 'id="follow-up-form"' not in after
+
+    assert web.post(target, data={"action": "update", "measure": "x"}).status_code == 400  # no CSRF token
+    outsider = web.application.test_client()
+    console_login(outsider, make_user("verifier", OTHER_TOWN_VILLAGE[:9] + "000"))
+    assert outsider.get(target).status_code == 404

@@ -152,3 +152,30 @@ def test_ten_thousand_rows_in_one_go(app, client):
     assert resp.status_code == 200, resp.json
     assert resp.json["created"] == 10_000
     assert Household.objects.in_area("370101001001001").count() == 5_000
+
+
+def test_poverty_status_column_sets_where_new_households_start(app, client):
+    headers = setup_world(client)
+    with_status = [*HEADERS, "贫困状态"]
+
+    def status_csv(rows):
+        lines = [",".join(with_status)] + [",".join(r) for r in rows]
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+    rows = [
+        [*row("H021"), "脱贫户（享受政策）"],
+        [*row("H022"), "unstable"],
+        [*row("H023"), ""],  # the register lists poor households
+    ]
+    assert upload(client, headers, status_csv(rows), "h.csv").status_code == 200
+    stored = {h.number: h.poverty_status for h in Household.objects}
+    assert stored == {"H021": "lifted_supported", "H022": "unstable", "H023": "poor"}
+
+    # later changes are decisions with evidence, not a re-import
+    changed = upload(client, headers, status_csv([[*rows[0][:-1], "返贫户"], rows[1], rows[2]]), "h.csv")
+    assert changed.status_code == 200 and changed.json["updated"] == 1
+    assert Household.objects.get(number="H021").poverty_status == "lifted_supported"
+
+    bad = upload(client, headers, status_csv([[*row("H024"), "清退"], [*row("H025"), "小康"]]), "h.csv")
+    assert bad.status_code == 422 and set(bad.json["errors"]["errors"]) == {"2", "3"}
+    assert "poverty_status" in bad.json["errors"]["errors"]["2"]

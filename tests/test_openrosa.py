@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import fromstring
 
+import cv2
+import numpy as np
 import pytest
 from bson import ObjectId
 
@@ -141,6 +143,29 @@ def test_every_published_form_loads_and_fills_in_the_odk_engine(filled, session_
         assert "error" not in result, (key, result.get("error"))
         assert result["status"] == "ready" and not result["violations"], (key, result["violations"])
         assert "<instanceID>uuid:" in result["xml"]
+
+
+def test_the_phone_holds_a_repeat_to_its_bounds(session_app):
+    """children: min_count 1, max_count 10. The engine sizes the repeat from the count question and refuses
+    counts outside the bounds on the phone, before anything is sent."""
+    xform = xform_for(session_app.extensions["forms"].get("household_visit"))
+    base = "/household_visit/education"
+    jobs = [
+        {
+            "xform": xform.xml.decode(),
+            "media": {"households.csv": _household_csv(HOUSEHOLD_ID)},
+            "values": {f"{base}/has_school_age_children": "true", f"{base}/education_children_count": n},
+        }
+        for n in ("0", "3", "11")
+    ]
+    none, three, eleven = run_engine(jobs)
+
+    def on_count(result):
+        return [v for v in result["violations"] if "education_children_count" in (v["reference"] or "")]
+
+    assert three["xml"].count("<children>") == 3 and not on_count(three)
+    assert on_count(none) and on_count(eleven)
+    assert eleven["xml"].count("<children>") == 11  # the phone shows them, and will not send until fixed
 
 
 def test_collect_submission_ends_checked_with_the_json_answers(
@@ -399,9 +424,13 @@ def test_collect_qr_code(world, client):
     assert resp.status_code == 200 and resp.mimetype == "image/png" and resp.data[:4] == b"\x89PNG"
     other = token_for(client, make_user("supervisor", "370102000000"))
     assert client.get(f"/api/v1/users/{cadre.id}/collect-qr.png", headers=other).status_code == 404
-    settings = setup.collect_settings("https://example.org/openrosa", username=cadre.username)
-    assert setup.read_payload(setup.settings_payload(settings)) == settings
-    assert settings["general"]["server_url"] == "https://example.org/openrosa"
+    # read back from the image itself, as a phone's camera would (OpenCV's QR detector, not our encoder)
+    pixels = cv2.imdecode(np.frombuffer(resp.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(pixels)
+    settings = setup.read_payload(text)
+    assert settings["general"]["server_url"] == "http://localhost/openrosa"
+    assert settings["general"]["username"] == cadre.username and "password" not in settings["general"]
+    assert settings["admin"]["change_server"] is False
 
 
 def test_openapi_still_builds_and_leaves_openrosa_out(client):

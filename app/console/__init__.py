@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.console import auth_views, cadre_views, report_views, review_views  # noqa: F401 - routes
+from app.console import auth_views, cadre_views, ledger_views, report_views, review_views  # noqa: F401 - routes
 from app.console.blueprint import bp, csrf
 from app.console.security import ConsoleSessionInterface
 

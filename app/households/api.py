@@ -43,7 +43,8 @@ class HouseholdImportView(MethodView):
         422, schema=ErrorSchema, description="Row errors: errors.errors = {row: {column: [message]}}"
     )
     def post(self):
-        """Import a CSV or XLSX file (multipart part `file`); all rows or none."""
+        """Import a CSV or XLSX file (multipart part `file`); all rows or none. Headers as in the README;
+        贫困状态 sets a new household's poverty status (default 贫困户), never an existing one's."""
         stream, filename = uploaded_file(request)
         return import_households(current_principal(), stream, filename)
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from app.households.idnumbers import PHONE_RE, is_valid_id
-from app.households.models import CATEGORIES, CATEGORY_LABELS, MAX_CAUSES, Household, Member
+from app.households.models import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    MAX_CAUSES,
+    POVERTY_STATUSES,
+    TERMINAL,
+    Household,
+    Member,
+)
 from app.inputs import TEXT_ERRORS, text_problem
 
 # column name in an import file (Chinese or English) -> field
@@ -38,6 +46,8 @@ HOUSEHOLD_COLUMNS = {
     "poverty_causes": "poverty_causes",
     "帮扶责任人": "helper",
     "helper": "helper",
+    "贫困状态": "poverty_status",
+    "poverty_status": "poverty_status",
 }
 MEMBER_COLUMNS = {
     "成员姓名": "name",
@@ -83,6 +93,10 @@ def text_errors(cells: dict[str, str], limits: dict) -> dict[str, list[str]]:
     return errors
 
 
+# The register (建档立卡) may say where a household stands; later changes go through decisions
+# (app.households.poverty). Not importable: candidates (identification creates them) and those off the books.
+IMPORTABLE_POVERTY = [s for s in POVERTY_STATUSES if s not in ("candidate", *TERMINAL)]
+POVERTY_BY_LABEL = {POVERTY_STATUSES[s]: s for s in IMPORTABLE_POVERTY} | {s: s for s in IMPORTABLE_POVERTY}
 CATEGORY_BY_LABEL = {label: code for code, label in CATEGORY_LABELS.items()} | {c: c for c in CATEGORIES}
 
 
@@ -126,6 +140,13 @@ def parse_household_cells(cells: dict[str, str]) -> tuple[dict, dict[str, list[s
             values["category"] = CATEGORY_BY_LABEL[cells["category"]]
         else:
             bad("category", "户类型应为 有劳动能力/无劳动能力 Unknown category")
+    if cells.get("poverty_status"):
+        status = POVERTY_BY_LABEL.get(cells["poverty_status"].replace("(", "（").replace(")", "）"))
+        if status:
+            values["poverty_status"] = status
+        else:
+            choices = "、".join(POVERTY_STATUSES[s] for s in IMPORTABLE_POVERTY)
+            bad("poverty_status", f"贫困状态应为 {choices} 之一 Unknown poverty status")
     if cells.get("poverty_causes"):
         text = cells["poverty_causes"]
         for sep in "，,;；/":

@@ -113,7 +113,8 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
             if known.get(key) == digest:
                 unchanged += 1
                 continue
-            doc = {k: v for k, v in values.items() if k != "helper"}
+            # the poverty status sets where a new household starts; after that only decisions change it
+            doc = {k: v for k, v in values.items() if k not in ("helper", "poverty_status")}
             doc["members"] = [_member_doc(m) for m in values["members"]]
             doc |= {
                 "area_path": villages[values["village_code"]],
@@ -123,10 +124,9 @@ def _write(principal: Principal, households: dict, villages: dict) -> dict:
             if key in known:
                 updates.append(UpdateOne({"number": key}, {"$set": doc, "$inc": {"version": 1}}))
             else:
-                new = {"created_at": stamp, "status": "registered", "poverty_status": "poor", "version": 1}
-                inserts.append(
-                    stamp_new(HOUSEHOLDS, doc | new, op)
-                )  # the register (建档立卡) lists poor households
+                poverty = values.get("poverty_status", "poor")  # the register lists poor households
+                new = {"created_at": stamp, "status": "registered", "poverty_status": poverty, "version": 1}
+                inserts.append(stamp_new(HOUSEHOLDS, doc | new, op))
         # New households in one insert_many (the unique index on number refuses a concurrent twin);
         # changed ones as updates. A crash midway leaves whole households, and re-running completes it.
         if inserts:

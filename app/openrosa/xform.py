@@ -152,6 +152,10 @@ class _Sheets:
     def fields(self, fields: tuple[Field, ...]) -> None:
         for field in fields:
             row = self._row(field)
+            count = self._count_question(field) if field.type == "repeat" else None
+            if count:
+                self.survey.append(count)
+                row["repeat_count"] = "${" + count["name"] + "}"
             if field.type in ("group", "repeat"):
                 self.survey.append({**row, "type": f"begin_{field.type}"})
                 self.fields(field.fields)
@@ -176,6 +180,30 @@ class _Sheets:
                 }
             )
             self.image_fields[name] = slot.slot
+
+    def _count_question(self, field: Field) -> dict[str, Any] | None:
+        """For a repeat with min_count/max_count: how many entries, asked just before it, with the bounds
+        as its constraint. Collect then shows exactly that many, so the phone enforces what intake checks
+        (a visit refused after it was sent would send the cadre back to the door). The answer is not
+        ours to store: the instance reader takes only the form's own fields."""
+        low, high = field.constraint("min_count"), field.constraint("max_count")
+        if low is None and high is None:
+            return None
+        parts = [f". >= {low}"] * (low is not None) + [f". <= {high}"] * (high is not None)
+        zh = "，".join([f"至少 {low} 项"] * (low is not None) + [f"最多 {high} 项"] * (high is not None))
+        en = "; ".join([f"at least {low}"] * (low is not None) + [f"at most {high}"] * (high is not None))
+        row: dict[str, Any] = {
+            "type": "integer",
+            "name": field.path.replace(".", "_") + "_count",
+            **_labels("label", f"{field.label.zh}：共几项", f"{field.label.en}: how many"),
+            "required": "yes",
+            **_labels("required_message", "必填", "Required"),
+            "constraint": " and ".join(parts),
+            **_labels("constraint_message", zh, en.capitalize()),
+        }
+        if field.relevant:
+            row["relevant"] = condition_xpath(field.relevant, self, field.path)
+        return row
 
     def _row(self, field: Field) -> dict[str, Any]:
         row: dict[str, Any] = {"name": field.name, **_labels("label", field.label.zh, field.label.en)}
