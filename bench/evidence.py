@@ -40,9 +40,10 @@ from PIL import Image
 from app.checks.evidence import ERROR, capture_device, capture_place, capture_time
 from app.checks.plausibility import location_accuracy, overlapping_visits, travel_speed, visit_duration
 from app.checks.policy import CheckPolicy
-from app.checks.reuse import find_reuse, print_of, reuse_checks, save_print
+from app.checks.reuse import find_reuse, reuse_checks, save_print
+from app.images.derive import derive
 from app.images.exif import read_exif
-from app.images.fingerprint import ANCHOR_BITS, TAG_ANCHOR, TAG_GLOBAL
+from app.images.fingerprint import ANCHOR_BITS, STORED_ANCHORS, STORED_FLIPS, TAG_ANCHOR, TAG_GLOBAL
 from app.visits.models import Attachment, EvidencePrint, Visit
 from bench.common import summary_ms, write_results
 from devkit import attacks, signers
@@ -77,7 +78,7 @@ def store(visit_id: str, household_id: str, slot: str, data: bytes) -> Attachmen
         exif=exif,
         uploaded_at=T0,
     ).save()
-    save_print(att, print_of(kind, data))
+    save_print(att, derive(kind, data).fingerprint)  # as the image job computes it
     att.reload()
     return att
 
@@ -231,7 +232,7 @@ def _visit(cadre: str, start: datetime, minutes: float, where, accuracy: float =
 def clean_visits(county: County, n: int) -> dict:
     """Hard negatives together: revisits, a neighbour's skyline, the same officials' genuine signatures,
     one cadre's consecutive visits in one village (15 minutes and ~300 m apart)."""
-    flagged, why, exempt_matches = 0, defaultdict(int), 0
+    flagged, why, exempt_matches, details = 0, defaultdict(int), 0, []
     by_village = defaultdict(list)
     for hid, v, _ in county.households:
         by_village[v].append(hid)
@@ -267,6 +268,7 @@ def clean_visits(county: County, n: int) -> dict:
         flagged += bool(failed)
         for c in failed:
             why[c.code] += 1
+            details.append({"code": c.code, "slot": c.slot, "data": c.data})  # which hard negative, and why
         # the same rooms again: what the household exemption spares them
         exempt_matches += sum(find_reuse(p, exclude_household=False) is not None for p in photos[1:])
         for att in items:
@@ -278,6 +280,7 @@ def clean_visits(county: County, n: int) -> dict:
         "n": n,
         "flagged": flagged,
         "by_check": dict(why),
+        "flagged_details": details,
         "revisit_photos_matching_own_household": exempt_matches,
     }
 
@@ -287,15 +290,19 @@ def _forget(att: Attachment) -> None:
     att.delete()
 
 
-def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Random) -> dict:
+def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Random, rate: float) -> dict:
     """Fill the index with photos up to each size; time the real search and a full scan of the keys."""
     collection = Attachment._get_collection()
+    shared = [
+        [k for k in EvidencePrint.objects.get(attachment_id=str(att.id)).probes if k >> 56 == TAG_ANCHOR]
+        for att in queries
+    ]
     out, loaded = {}, Attachment.objects.count()
     for size in sizes:
         collection.drop_index("match_keys_1")
         began = time.perf_counter()
         while loaded < size:
-            batch = [_filler(rng) for _ in range(min(20_000, size - loaded))]
+            batch = [_filler(rng, shared, rate) for _ in range(min(20_000, size - loaded))]
             collection.insert_many(batch, ordered=False)
             loaded += len(batch)
         inserted = time.perf_counter() - began
@@ -337,9 +344,18 @@ def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Rand
     return out
 
 
-def _filler(rng: random.Random) -> dict:
+def _filler(rng: random.Random, shared: list[list[int]], rate: float) -> dict:
+    """A stored photo's keys: the real structure (6 global halves, STORED_ANCHORS anchors with their
+    STORED_FLIPS flips) with random bits, except that with probability `rate` per query it also carries
+    one of that query's probe keys: unrelated photos then collide as often as the real fingerprints
+    measured in this run do (`anchor_collisions`), and the search reads and ranks that many candidates."""
     keys = [(TAG_GLOBAL << 33) | (half << 32) | rng.getrandbits(32) for half in (0, 1) for _ in range(3)]
-    keys += [(TAG_ANCHOR << 56) | rng.getrandbits(ANCHOR_BITS) for _ in range(10)]
+    keys += [
+        (TAG_ANCHOR << 56) | rng.getrandbits(ANCHOR_BITS) for _ in range(STORED_ANCHORS * (1 + STORED_FLIPS))
+    ]
+    for probes in shared:
+        if rng.random() < rate:
+            keys[-1 - rng.randrange(STORED_ANCHORS)] = rng.choice(probes)
     return {
         "visit_id": str(ObjectId()),
         "household_id": "filler",
@@ -370,7 +386,7 @@ def fingerprint_cost() -> dict:
         data = [make_photo(900 + i, width=size[0], height=size[1], quality=quality) for i in range(3)]
         t = time.perf_counter()
         for d in data:
-            print_of("photo", d)
+            derive("photo", d)
         out[label] = {
             "bytes_mean": int(statistics.fmean(map(len, data))),
             "ms_per_photo": round((time.perf_counter() - t) / 3 * 1000),
@@ -378,7 +394,7 @@ def fingerprint_cost() -> dict:
     sig = [signers.genuine(signers.signer(i), day=1) for i in range(5)]
     t = time.perf_counter()
     for d in sig:
-        print_of("signature", d)
+        derive("signature", d)
     out["signature"] = {"ms_per_signature": round((time.perf_counter() - t) / 5 * 1000)}
     return out
 
@@ -440,6 +456,8 @@ def run(args, rng: random.Random) -> dict:
         f"clean visits flagged: {clean['flagged']}/{clean['n']} ({clean['flagged'] / clean['n']:.1%})",
         clean["by_check"],
     )
+    for detail in clean["flagged_details"]:
+        print("  flagged:", detail)
     print(
         "revisit photos that match their own household's earlier photo:",
         clean["revisit_photos_matching_own_household"],
@@ -458,7 +476,7 @@ def run(args, rng: random.Random) -> dict:
         for i in range(20)
     ]
     print("search time per photo (fresh photos: no source, the full work):")
-    scaling = search_scaling([int(s) for s in args.sizes.split(",")], queries, rng)
+    scaling = search_scaling([int(s) for s in args.sizes.split(",") if s], queries, rng, collisions["rate"])
     return {
         "classes": classes,
         "clean": clean,

@@ -2,12 +2,15 @@
 
     .venv/bin/python -m bench.workers                          # 30 visits, then 1k / 10k / 100k photos
     .venv/bin/python -m bench.workers --visits 10 --sizes 1000,10000
+    .venv/bin/python -m bench.workers --visits 20 --photo-size 4000x3000 --skip-search
 
-Part 1: N complete visits (four ~340 KB photos, four signatures, all distinct) are submitted through the
-intake service, then one in-process rq worker (burst, no fork) processes every queued job. The domain
-functions are wrapped with timers here, not in app code: thumbnails (decode + resize + encode), hashing
-(pHash + bands), duplicate search (`reuse_checks`), S3 reads and writes, assessment; the rest is rq,
-MongoDB reads/writes, the other checks and Python.
+Part 1: twice N complete visits (four photos, four signatures, all distinct) are submitted through the
+intake service, N at a time, and one in-process rq worker (burst, no fork) drains each batch: first with
+the image job as it was (`before_image_job`: one decode per thumbnail, pHash and fingerprint; OpenCV's
+default thread pool), then with the app's (`app.images.derive`: one draft-mode decode; one OpenCV thread).
+The same run, the same machine load: report the ratio. The domain functions are wrapped with timers here,
+not in app code; the rest is rq, MongoDB reads/writes, the other checks and Python.
+`--photo-size 4000x3000` gives phone-size photos (12 MP, ~2 MB JPEGs).
 
 Part 2: synthetic photo Attachments (random 64-bit pHashes with their bands) are inserted directly, up to
 each size, and the pHash band query (now used for in-visit duplicates) is timed for fresh photos (no
@@ -31,11 +34,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import cv2
 from bson import ObjectId
 
 from app.checks import run as checks_run
 from app.checks.policy import CheckPolicy
-from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, hash_bands, probe_bands
+from app.checks.reuse import save_print
+from app.images import derive
+from app.images.fingerprint import decode_work_image, photo_print
+from app.images.hashing import NEAR_DUPLICATE_DISTANCE, hamming, hash_bands, perceptual_hash, probe_bands
+from app.images.signature_print import decode_ink, signature_print
+from app.images.thumbnails import THUMBNAIL_SIZES, make_thumbnail
 from app.storage import ObjectStore
 from app.users.service import principal_for
 from app.visits import intake
@@ -49,6 +58,8 @@ from workers import check_jobs, image_jobs
 from workers.runtime import build_worker
 
 # -- part 1: a worker over prepared visits ------------------------------------------------------
+
+DEFAULT_CV2_THREADS = cv2.getNumThreads()  # before any worker is built (build_worker sets one thread)
 
 
 class Timers:
@@ -70,21 +81,61 @@ class Timers:
         return timed
 
 
+def before_image_job(store: ObjectStore, visit_id: str) -> int:
+    """The image job as it was before one-decode derivation (commit 78d7393), kept as this bench's
+    baseline: the fingerprint, each thumbnail and the pHash each decode the original again."""
+    done = 0
+    for attachment in Attachment.objects(visit_id=visit_id):
+        wanted = {str(size) for size in THUMBNAIL_SIZES}
+        needs_print = attachment.kind in ("photo", "signature") and not attachment.match_keys
+        if attachment.phash and wanted <= set(attachment.thumbnails) and not needs_print:
+            continue
+        original = store.get(attachment.key)
+        if needs_print:
+            if attachment.kind == "photo":
+                save_print(attachment, photo_print(decode_work_image(io.BytesIO(original))))
+            else:
+                save_print(attachment, signature_print(decode_ink(io.BytesIO(original))))
+        thumbnails = {}
+        for size in THUMBNAIL_SIZES:
+            key = f"{attachment.key.rsplit('.', 1)[0]}.t{size}.jpg"
+            store.put(key, make_thumbnail(io.BytesIO(original), size), "image/jpeg")
+            thumbnails[str(size)] = key
+        phash = perceptual_hash(io.BytesIO(original))
+        Attachment.objects(id=attachment.id, sha256=attachment.sha256).update_one(
+            set__thumbnails=thumbnails, set__phash=phash, set__phash_bands=hash_bands(phash)
+        )
+        done += 1
+    return done
+
+
+BEFORE_PATCHES = [
+    (sys.modules[__name__], "make_thumbnail", "thumbnails (decode+resize+encode)"),
+    (sys.modules[__name__], "perceptual_hash", "pHash (decode+hash)"),
+    (sys.modules[__name__], "decode_work_image", "decode for the fingerprint"),
+    (sys.modules[__name__], "decode_ink", "decode for the fingerprint"),
+    (sys.modules[__name__], "photo_print", "fingerprint (keys + ORB / ink frame)"),
+    (sys.modules[__name__], "signature_print", "fingerprint (keys + ORB / ink frame)"),
+]
+AFTER_PATCHES = [
+    (derive, "decode_upright", "decode once (draft) + shrink to 1024 + upright"),
+    (derive, "encode_jpeg", "thumbnails (240 shrink + encode)"),
+    (derive, "phash_of", "pHash (decode+hash)"),
+    (derive, "fingerprint_of", "fingerprint (keys + ORB / ink frame)"),
+]
+COMMON_PATCHES = [
+    (checks_run, "reuse_checks", "reuse search + verification (reuse_checks)"),
+    (checks_run, "overlapping_visits", "impossible visits (overlap, speed)"),
+    (checks_run, "travel_speed", "impossible visits (overlap, speed)"),
+    (ObjectStore, "get", "S3 get (originals)"),
+    (ObjectStore, "put", "S3 put (thumbnails)"),
+    (check_jobs, "assess_visit", "assessment"),
+]
+
+
 @contextmanager
-def instrumented(timers: Timers):
+def instrumented(timers: Timers, patches: list):
     """Wrap the domain functions the worker calls; restore them afterwards."""
-    patches = [
-        (image_jobs, "make_thumbnail", "thumbnails (decode+resize+encode)"),
-        (image_jobs, "perceptual_hash", "hashing (pHash)"),
-        (image_jobs, "hash_bands", "hashing (pHash)"),
-        (image_jobs, "print_of", "fingerprints (robust keys + ORB/ink features)"),
-        (checks_run, "reuse_checks", "reuse search + verification (reuse_checks)"),
-        (checks_run, "overlapping_visits", "impossible visits (overlap, speed)"),
-        (checks_run, "travel_speed", "impossible visits (overlap, speed)"),
-        (ObjectStore, "get", "S3 get (originals)"),
-        (ObjectStore, "put", "S3 put (thumbnails)"),
-        (check_jobs, "assess_visit", "assessment"),
-    ]
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     try:
         for owner, name, label in patches:
@@ -100,15 +151,15 @@ def _make_evidence(args: tuple) -> dict[str, bytes]:
     return evidence(household, seed, size=size)
 
 
-def prepare_visits(stack: Stack, count: int, size: tuple[int, int]) -> tuple[list[str], float]:
-    """Submit `count` complete visits through the intake service; returns their ids and the sha256
-    cost per visit (computed at intake, not in the worker)."""
-    county = seed_county(stack.app, towns=1, villages_per_town=2, households_per_village=-(-count // 2))
-    households = county.households[:count]
+def prepare_visits(stack: Stack, county, households: list, first_seed: int, size: tuple[int, int]):
+    """Submit one complete visit per household through the intake service; returns their ids and the
+    sha256 cost per visit (computed at intake, not in the worker)."""
+    count = len(households)
     t = time.perf_counter()
     with ProcessPoolExecutor(2) as pool:
         where = [SimpleNamespace(lat=h.lat, lon=h.lon) for h in households]
-        files = list(pool.map(_make_evidence, [(h, 5000 + i, size) for i, h in enumerate(where)]))
+        jobs = [(h, first_seed + i, size) for i, h in enumerate(where)]
+        files = list(pool.map(_make_evidence, jobs))
     print(f"generated {count} visits' images in {time.perf_counter() - t:.1f}s; submitting ...", flush=True)
     app = stack.app
     ext, cfg = app.extensions, app.config["DOORSTEP"]
@@ -137,16 +188,41 @@ def prepare_visits(stack: Stack, count: int, size: tuple[int, int]) -> tuple[lis
 
 
 def worker_throughput(stack: Stack, count: int, size: tuple[int, int]) -> dict:
-    ids, sha_ms = prepare_visits(stack, count, size)
+    """The image job before and after one-decode derivation, each over `count` fresh visits, one run."""
+    county = seed_county(stack.app, towns=1, villages_per_town=2, households_per_village=count)
+    households = county.households[: 2 * count]
+    out = {}
+    runs = (("before", households[:count], 5000), ("after", households[count:], 7000))
+    for label, part, first_seed in runs:
+        ids, sha_ms = prepare_visits(stack, county, part, first_seed, size)
+        out[label] = drain(stack, ids, size, before=label == "before")
+        out[label]["sha256_at_intake_ms_per_visit"] = round(sha_ms, 2)
+    out["after_over_before"] = round(out["after"]["visits_per_s"] / out["before"]["visits_per_s"], 2)
+    return out
+
+
+def drain(stack: Stack, ids: list[str], size: tuple[int, int], *, before: bool) -> dict:
+    """One in-process worker over the queued jobs of `ids`; `before` runs the old image job and OpenCV's
+    default thread pool (the worker as it was)."""
+    count = len(ids)
     timers = Timers()
     app = stack.app
     worker = build_worker(app, simple=True, name=f"bench-{secrets.token_hex(4)}")
-    with instrumented(timers):
-        began, cpu_began = time.perf_counter(), time.process_time()
-        db_cpu_began = tree_cpu(stack.services.servers["mongodb"].proc.pid)
-        worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
-        wall, cpu = time.perf_counter() - began, time.process_time() - cpu_began
-        db_cpu = tree_cpu(stack.services.servers["mongodb"].proc.pid) - db_cpu_began
+    patches = COMMON_PATCHES + (BEFORE_PATCHES if before else AFTER_PATCHES)
+    saved_job = image_jobs.derive_images
+    if before:
+        cv2.setNumThreads(DEFAULT_CV2_THREADS)
+        image_jobs.derive_images = before_image_job
+    try:
+        with instrumented(timers, patches):
+            began, cpu_began = time.perf_counter(), time.process_time()
+            db_cpu_began = tree_cpu(stack.services.servers["mongodb"].proc.pid)
+            worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+            wall, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+            db_cpu = tree_cpu(stack.services.servers["mongodb"].proc.pid) - db_cpu_began
+    finally:
+        image_jobs.derive_images = saved_job
+        cv2.setNumThreads(1)
     with app.app_context():
         states = Counter(v.state for v in Visit.objects(id__in=ids).only("state"))
     accounted = sum(timers.seconds.values())
@@ -174,7 +250,6 @@ def worker_throughput(stack: Stack, count: int, size: tuple[int, int]) -> dict:
         "mongodb_server_cpu_ms_per_visit": round(1000 * db_cpu / count, 1),
         "final_states": dict(states),
         "time_share": shares,
-        "sha256_at_intake_ms_per_visit": round(sha_ms, 2),
     }
 
 
@@ -343,6 +418,7 @@ def main() -> int:
     parser.add_argument("--naive-queries", type=int, default=3, help="full scans per size")
     parser.add_argument("--budget", type=float, default=300, help="stop growing once one size took this long")
     parser.add_argument("--skip-worker", action="store_true")
+    parser.add_argument("--skip-search", action="store_true", help="only the worker part")
     args = parser.parse_args()
     stop_on_sigterm()
     size = tuple(int(x) for x in args.photo_size.split("x"))
@@ -351,15 +427,20 @@ def main() -> int:
     with Stack("bench-workers") as stack:
         if not args.skip_worker:
             result["worker"] = worker_throughput(stack, args.visits, size)
-            w = result["worker"]
-            print(
-                f"one worker: {w['visits_per_s']} visits/s ({w['ms_per_visit']} ms/visit) over {w['visits']} "
-                f"visits; states {w['final_states']}; worker CPU {w['worker_cpu_ms_per_visit']} ms/visit, "
-                f"SecantusDB CPU {w['mongodb_server_cpu_ms_per_visit']} ms/visit"
-            )
-            for label, share in w["time_share"].items():
-                print(f"  {label:<42} {100 * share['share']:5.1f}%  {share['ms_per_visit']:7.1f} ms/visit")
-            print(f"  (sha256 of the 8 files at intake: {w['sha256_at_intake_ms_per_visit']} ms/visit)")
+            for label in ("before", "after"):
+                w = result["worker"][label]
+                print(
+                    f"{label}: one worker {w['visits_per_s']} visits/s ({w['ms_per_visit']} ms/visit) over "
+                    f"{w['visits']} visits at {w['photo_size']}; states {w['final_states']}; worker CPU "
+                    f"{w['worker_cpu_ms_per_visit']} ms/visit, SecantusDB CPU "
+                    f"{w['mongodb_server_cpu_ms_per_visit']} ms/visit"
+                )
+                for name, share in w["time_share"].items():
+                    print(f"  {name:<48} {100 * share['share']:5.1f}%  {share['ms_per_visit']:7.1f} ms/visit")
+            print(f"after/before: {result['worker']['after_over_before']}x visits/s")
+            if args.skip_search:
+                write_results("workers", result)
+                return 0
         result["duplicate_search"] = duplicate_scaling(
             stack, sizes, args.queries, args.naive_queries, args.budget
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import cv2
 from flask import Flask, current_app
 from rq import SimpleWorker, Worker
 
@@ -67,6 +68,9 @@ class AppSimpleWorker(AppContextMixin, SimpleWorker):
 
 def build_worker(app: Flask, *, simple: bool = False, name: str | None = None) -> Worker:
     queue: JobQueue = app.extensions["queue"]
+    # One worker process uses one core: OpenCV's own thread pool made the fingerprint ~2.5x slower on these
+    # 2-core machines (thread hand-offs on tiny images); scale out with more worker processes instead.
+    cv2.setNumThreads(1)
     cls = AppSimpleWorker if simple else AppWorker
     queues = [queue.queue(n) for n in ("checks", "images", "default")]
     # rq re-checks abandoned jobs and the scheduler lock at each maintenance pass; its default of

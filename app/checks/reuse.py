@@ -7,17 +7,19 @@ rooms photographed again are no fraud.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass
 
+from pymongo import ReplaceOne
+
 from app.checks.evidence import ERROR, INFO, Check
-from app.images.fingerprint import PhotoPrint, decode_work_image, photo_print
+from app.images.fingerprint import PhotoPrint
 from app.images.matching import verify
-from app.images.signature_print import COPY_DISTANCE_PX, decode_ink, signature_print, stroke_distance
+from app.images.signature_print import COPY_DISTANCE_PX, stroke_distance
 from app.visits.models import Attachment, EvidencePrint
 
 MAX_VERIFIED = 12  # candidates verified per photo, most shared keys first
+IN_CHUNK = 48  # probe keys per `$in`: SecantusDB scans the whole collection for longer lists (at ~100)
 
 
 @dataclass(frozen=True)
@@ -39,26 +41,31 @@ class Reuse:
         }
 
 
-def print_of(kind: str, original: bytes) -> PhotoPrint | None:
-    """The fingerprint of an uploaded photo or signature (None for other kinds): one decode."""
-    if kind == "photo":
-        return photo_print(decode_work_image(io.BytesIO(original)))
-    if kind == "signature":
-        return signature_print(decode_ink(io.BytesIO(original)))
-    return None
-
-
 def save_print(attachment: Attachment, fingerprint: PhotoPrint) -> None:
     """Store the features first, then the index keys: a search never finds keys without features."""
-    EvidencePrint(
-        attachment_id=str(attachment.id),
-        kind=attachment.kind,
-        features=fingerprint.features,
-        mirrored_features=fingerprint.mirrored_features,
-        probes=fingerprint.probes,
-    ).save()
+    save_prints([(attachment, fingerprint)])
     Attachment.objects(id=attachment.id, sha256=attachment.sha256).update_one(
         set__match_keys=fingerprint.keys
+    )
+
+
+def save_prints(pairs: list[tuple[Attachment, PhotoPrint]]) -> None:
+    """The verification features of several attachments in one write (replacing any earlier ones).
+    Their index keys (`match_keys`) must be written only after this returns."""
+    if not pairs:
+        return
+    docs = [
+        EvidencePrint(
+            attachment_id=str(attachment.id),
+            kind=attachment.kind,
+            features=fingerprint.features,
+            mirrored_features=fingerprint.mirrored_features,
+            probes=fingerprint.probes,
+        ).to_mongo()
+        for attachment, fingerprint in pairs
+    ]
+    EvidencePrint._get_collection().bulk_write(
+        [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs], ordered=False
     )
 
 
@@ -66,34 +73,59 @@ def find_reuse(
     attachment: Attachment, *, exclude_household: bool, exclude_visits: tuple[str, ...] = ()
 ) -> Reuse | None:
     """The best verified match of this attachment among other visits' attachments of its kind."""
-    mine = EvidencePrint.objects(attachment_id=str(attachment.id)).first()
-    if mine is None or not mine.probes:
-        return None
+    found = find_reuses([attachment], exclude_household=exclude_household, exclude_visits=exclude_visits)
+    return found.get(str(attachment.id))
+
+
+def find_reuses(
+    items: list[Attachment], *, exclude_household: bool, exclude_visits: tuple[str, ...] = ()
+) -> dict[str, Reuse]:
+    """The best verified match (by attachment id) of each of one visit's attachments among other visits'
+    attachments of its kind: their features in one read, every candidate of any of them (one `$in` per
+    IN_CHUNK probe keys, each an index lookup), the features of the candidates to verify in one read."""
+    if not items:
+        return {}
+    mine = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=[str(a.id) for a in items])}
+    probes = {aid: set(p.probes) for aid, p in mine.items() if p.probes}
+    if not probes:
+        return {}
     query = {
-        "match_keys": {"$in": list(mine.probes)},
-        "kind": attachment.kind,
-        "visit_id": {"$nin": [attachment.visit_id, *exclude_visits]},
+        "kind": {"$in": sorted({a.kind for a in items})},
+        "visit_id": {"$nin": sorted({a.visit_id for a in items} | set(exclude_visits))},
     }
     if exclude_household:
-        query["household_id"] = {"$ne": attachment.household_id}
-    probes = set(mine.probes)
-    fields = {"visit_id": 1, "household_id": 1, "slot": 1, "match_keys": 1}
-    shared = Counter()
+        query["household_id"] = {"$nin": sorted({a.household_id for a in items})}
+    fields = {"visit_id": 1, "household_id": 1, "slot": 1, "kind": 1, "match_keys": 1}
+    keys = sorted(set().union(*probes.values()))
     found = {}
-    for doc in Attachment.objects(__raw__=query).fields(**fields).as_pymongo():
-        found[str(doc["_id"])] = doc
-        shared[str(doc["_id"])] = len(probes.intersection(doc.get("match_keys") or ()))
-    best: Reuse | None = None
-    ranked = [aid for aid, _ in shared.most_common(MAX_VERIFIED)]
-    prints = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=ranked)}
-    for aid in ranked:
-        other = prints.get(aid)
-        if other is None:
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = {"match_keys": {"$in": keys[start : start + IN_CHUNK]}, **query}
+        found |= {str(d["_id"]): d for d in Attachment.objects(__raw__=chunk).fields(**fields).as_pymongo()}
+    ranked: dict[str, list[tuple[str, int]]] = {}
+    for item in items:
+        aid = str(item.id)
+        if aid not in probes:
             continue
-        numbers = _verified(attachment.kind, mine, other)
-        if numbers is not None and (best is None or _strength(numbers) > _strength(best.numbers)):
-            best = Reuse(found[aid], numbers, shared[aid])
-    return best
+        shared = Counter()
+        for oid, doc in found.items():
+            if doc["kind"] == item.kind:
+                shared[oid] = len(probes[aid].intersection(doc.get("match_keys") or ()))
+        ranked[aid] = [(oid, n) for oid, n in shared.most_common(MAX_VERIFIED) if n]
+    wanted = sorted({oid for pairs in ranked.values() for oid, _ in pairs})
+    prints = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=wanted)} if wanted else {}
+    out = {}
+    for item in items:
+        best: Reuse | None = None
+        for oid, n in ranked.get(str(item.id), ()):
+            other = prints.get(oid)
+            if other is None:
+                continue
+            numbers = _verified(item.kind, mine[str(item.id)], other)
+            if numbers is not None and (best is None or _strength(numbers) > _strength(best.numbers)):
+                best = Reuse(found[oid], numbers, n)
+        if best is not None:
+            out[str(item.id)] = best
+    return out
 
 
 def _verified(kind: str, mine: EvidencePrint, other: EvidencePrint) -> dict | None:
@@ -118,17 +150,26 @@ def reuse_checks(
 ) -> list[Check]:
     """One result per attachment: the identical file elsewhere, a verified disguised copy, or neither.
     `exclude_visits`: the visit's own corrections (a revision may resend the same signatures)."""
+    if not items:
+        return []
+    skip = [visit_id, *exclude_visits]
+    others = Attachment.objects(
+        visit_id__nin=skip, kind__in=sorted({i.kind for i in items}), sha256__in=[i.sha256 for i in items]
+    )
+    if exclude_household:
+        others = others.filter(household_id__nin=sorted({i.household_id for i in items}))
+    identical = {}
+    for doc in others.only("visit_id", "household_id", "slot", "kind", "sha256").as_pymongo():
+        identical.setdefault((doc["kind"], doc["sha256"]), doc)
+    disguised = find_reuses(
+        [i for i in items if (i.kind, i.sha256) not in identical],
+        exclude_household=exclude_household,
+        exclude_visits=exclude_visits,
+    )
     results = []
     for item in items:
-        skip = [visit_id, *exclude_visits]
-        others = Attachment.objects(visit_id__nin=skip, kind=item.kind, sha256=item.sha256)
-        if exclude_household:
-            others = others.filter(household_id__ne=item.household_id)
-        exact = others.only("visit_id", "household_id", "slot").as_pymongo().first()
-        if exact is not None:
-            match = Reuse(exact, {"identical": True}, 0)
-        else:
-            match = find_reuse(item, exclude_household=exclude_household, exclude_visits=exclude_visits)
+        exact = identical.get((item.kind, item.sha256))
+        match = Reuse(exact, {"identical": True}, 0) if exact is not None else disguised.get(str(item.id))
         if match is None:
             results.append(Check(code, True, INFO, "未发现重复使用 Not found elsewhere", slot=item.slot))
             continue

@@ -37,8 +37,10 @@ HASH_SIDE = 256  # global hashes look at 32 x 32: windows and turns are cut from
 WINDOWS = (1.0, 0.8, 0.64)  # centre windows hashed for the index (0.64 fits inside any 10-degree turn)
 ROTATIONS = tuple(a for a in range(-10, 11, 2) if a)  # degrees a query is turned back by
 ROTATION_WINDOWS = (0.64, 0.72)
-STORED_ANCHORS = 10
-QUERY_ANCHORS = 40
+STORED_ANCHORS = 12
+STORED_FLIPS = 6  # stored keys per anchor: its hash and the hashes with one of its 6 least sure bits flipped
+QUERY_ANCHORS = 50
+QUERY_FLIPS = 0  # flips on the stored side only: each probe costs an index lookup at every search
 ANCHOR_RADIUS = 3.0  # patch radius in units of the SIFT blob size
 ORB_FEATURES = 300
 TAG_GLOBAL, TAG_ANCHOR = 1, 2
@@ -71,7 +73,12 @@ def decode_work_image(source: Source) -> np.ndarray:
             img.draft("L", (WORK_SIDE, WORK_SIDE))  # libjpeg scales by 1/2..1/8 while decoding
         orientation = img.getexif().get(_ORIENTATION, 1)
         grey = np.asarray(flatten_on_white(img).convert("L"))
-    return resize_longest(trim_borders(_upright(grey, orientation)), WORK_SIDE)
+    return work_image(_upright(grey, orientation))
+
+
+def work_image(grey: np.ndarray) -> np.ndarray:
+    """The fingerprint's input from an upright grey image: borders trimmed, longest side WORK_SIDE."""
+    return resize_longest(trim_borders(grey), WORK_SIDE)
 
 
 def _upright(g: np.ndarray, orientation: int) -> np.ndarray:
@@ -126,9 +133,18 @@ def _longest_run(mask: np.ndarray) -> tuple[int, int]:
 
 def dct_hash(patch: np.ndarray) -> int:
     """64-bit hash: signs of the 64 lowest DCT frequencies (zig-zag order, DC left out) above their median."""
+    z = _lowest_frequencies(patch)
+    return _bits(z > np.median(z))
+
+
+def _lowest_frequencies(patch: np.ndarray) -> np.ndarray:
     d = cv2.dct(cv2.resize(patch.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA))
-    z = d[_ZR, _ZC]
-    return int(np.packbits(z > np.median(z)).view(">u8")[0])
+    return d[_ZR, _ZC]
+
+
+def _bits(flags: np.ndarray) -> int:
+    """Booleans as an integer, the first one the most significant bit."""
+    return int.from_bytes(np.packbits(flags).tobytes(), "big") >> (-len(flags) % 8)
 
 
 def _window(g: np.ndarray, fraction: float, angle: float = 0.0) -> np.ndarray:
@@ -148,52 +164,68 @@ def _global_keys(hashes: list[int]) -> list[int]:
     return keys
 
 
-def anchor_hashes(g: np.ndarray, count: int, *, central: bool) -> list[int]:
-    """Hashes of oriented, scale-normalised patches around the `count` largest strong SIFT blobs."""
+def sift_blobs(g: np.ndarray) -> tuple[np.ndarray, list]:
+    """The ANCHOR_SIDE image and its strong SIFT blobs, largest first: one detection serves both the
+    stored anchors and the probes."""
     small = resize_longest(g, ANCHOR_SIDE)
+    blobs = sorted(_SIFT.detect(small, None), key=lambda k: -k.size * math.sqrt(k.response))
+    return small, [k for k in blobs if ANCHOR_RADIUS * k.size >= 8]
+
+
+def anchor_hashes(
+    small: np.ndarray, blobs: list, count: int, *, central: bool
+) -> list[tuple[int, list[int]]]:
+    """(ANCHOR_BITS-bit hash, its bits least sure first) of oriented, scale-normalised patches around the
+    first `count` blobs: patches turned to the blob's orientation and scaled to its size."""
     h, w = small.shape
-    blobs = _SIFT.detect(small, None)
     if central:  # stored anchors come from the middle, which any crop of up to 15% a side keeps
         blobs = [k for k in blobs if 0.2 * w < k.pt[0] < 0.8 * w and 0.2 * h < k.pt[1] < 0.8 * h]
-    blobs = sorted(blobs, key=lambda k: -k.size * math.sqrt(k.response))
-    out: list[int] = []
+    out: dict[int, list[int]] = {}
     for k in blobs:
         radius = ANCHOR_RADIUS * k.size
-        if radius < 8:
-            continue
         warp = cv2.getRotationMatrix2D(k.pt, k.angle, 32 / (2 * radius))
         warp[0, 2] += 16 - k.pt[0]
         warp[1, 2] += 16 - k.pt[1]
         patch = cv2.warpAffine(small, warp, (32, 32), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
-        h64 = dct_hash(patch)
-        if h64 not in out:
-            out.append(h64)
+        z = _lowest_frequencies(patch)
+        median = np.median(z)  # of all 64, as dct_hash: the key is the hash's ANCHOR_BITS lowest frequencies
+        h = _bits(z[:ANCHOR_BITS] > median)
+        if h not in out:
+            unsure = np.argsort(np.abs(z[:ANCHOR_BITS] - median))
+            out[h] = [ANCHOR_BITS - 1 - int(i) for i in unsure]  # bit positions, least sure first
         if len(out) >= count:
             break
-    return out
+    return list(out.items())
 
 
-def _anchor_keys(hashes: list[int]) -> list[int]:
-    return [(TAG_ANCHOR << 56) | (h >> (64 - ANCHOR_BITS)) for h in hashes]  # the lowest frequencies
+def _anchor_keys(anchors: list[tuple[int, list[int]]], flips: int) -> list[int]:
+    """Each anchor's key and the keys with one of its `flips` least sure bits flipped: a copy's patch
+    rarely hashes exactly the same, but mostly differs only where a coefficient sat near the median."""
+    keys = []
+    for h, unsure in anchors:
+        for variant in (h, *(h ^ (1 << bit) for bit in unsure[:flips])):
+            keys.append((TAG_ANCHOR << 56) | variant)
+    return keys
 
 
-def index_keys(g: np.ndarray) -> list[int]:
-    """The keys stored with a photo: global window halves and anchor keys."""
+def index_keys(g: np.ndarray, anchors: tuple[np.ndarray, list] | None = None) -> list[int]:
+    """The keys stored with a photo: global window halves and anchor keys (with their least sure flips)."""
     small = resize_longest(g, HASH_SIDE)
     keys = _global_keys([dct_hash(_window(small, f)) for f in WINDOWS])
-    return sorted(set(keys + _anchor_keys(anchor_hashes(g, STORED_ANCHORS, central=True))))
+    stored = anchor_hashes(*(anchors or sift_blobs(g)), STORED_ANCHORS, central=True)
+    return sorted(set(keys + _anchor_keys(stored, STORED_FLIPS)))
 
 
-def probe_keys(g: np.ndarray) -> list[int]:
-    """The keys to look up for a photo: those of its mirror, grey, turned-back and cropped variants."""
+def probe_keys(g: np.ndarray, anchors: tuple[np.ndarray, list] | None = None) -> list[int]:
+    """The keys to look up for a photo: those of its mirror, grey, turned-back and cropped variants.
+    Anchors are probed as is only: a mirrored copy is found by its global keys."""
     hashes = []
     small = resize_longest(g, HASH_SIDE)
     for img in (small, np.ascontiguousarray(small[:, ::-1])):
         hashes += [dct_hash(_window(img, f)) for f in WINDOWS]
         hashes += [dct_hash(_window(img, f, a)) for a in ROTATIONS for f in ROTATION_WINDOWS]
-    anchors = anchor_hashes(g, QUERY_ANCHORS, central=False)
-    anchors += anchor_hashes(np.ascontiguousarray(g[:, ::-1]), QUERY_ANCHORS, central=False)
-    return sorted(set(_global_keys(hashes) + _anchor_keys(anchors)))
+    probed = anchor_hashes(*(anchors or sift_blobs(g)), QUERY_ANCHORS, central=False)
+    return sorted(set(_global_keys(hashes) + _anchor_keys(probed, QUERY_FLIPS)))
 
 
 def orb_features(g: np.ndarray) -> bytes:
@@ -215,9 +247,10 @@ def unpack_features(data: bytes) -> tuple[np.ndarray, np.ndarray]:
 def photo_print(g: np.ndarray) -> PhotoPrint:
     """Everything stored for one decoded work image."""
     mirrored = np.ascontiguousarray(g[:, ::-1])
+    anchors = sift_blobs(g)
     return PhotoPrint(
-        keys=index_keys(g),
-        probes=probe_keys(g),
+        keys=index_keys(g, anchors),
+        probes=probe_keys(g, anchors),
         features=orb_features(g),
         mirrored_features=orb_features(mirrored),
     )

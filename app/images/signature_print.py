@@ -31,14 +31,30 @@ _MASK32 = 0xFFFFFFFF
 def decode_ink(source: Source) -> np.ndarray | None:
     """The ink of a signature image as a normalised FRAME-sized float mask (1 = ink), or None if blank."""
     with open_source(source) as fp, Image.open(fp) as img:
+        return ink_of(flatten_on_white(img))
+
+
+def ink_of(img: Image.Image) -> np.ndarray | None:
+    """`decode_ink` for an image already decoded (the image job's one decode, flattened on white)."""
+    if max(img.size) > 800:
+        img = img.copy()
         img.thumbnail((800, 800))
-        grey = np.asarray(flatten_on_white(img).convert("L"), np.float32)
-    background = cv2.GaussianBlur(grey, (0, 0), max(grey.shape) / 20)
+    grey = np.asarray(img.convert("L"), np.float32)
+    background = _paper(grey)
     level = np.clip(grey / np.maximum(background, 1) * 255, 0, 255).astype(np.uint8)
     _, ink = cv2.threshold(level, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     if ink.sum() < 30 or level.min() > 200:
         return None
     return normalise(ink)
+
+
+def _paper(grey: np.ndarray) -> np.ndarray:
+    """The paper's brightness: a Gaussian blur of sigma 1/20 of the longest side, computed at a quarter
+    of the size (it is that smooth) and scaled back: ~8x cheaper than blurring the full image."""
+    h, w = grey.shape
+    small = cv2.resize(grey, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(small, (0, 0), max(h, w) / 80)
+    return cv2.resize(blurred, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def normalise(ink: np.ndarray) -> np.ndarray:
