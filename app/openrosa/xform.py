@@ -186,20 +186,18 @@ class _Sheets:
         as its constraint. Collect then shows exactly that many, so the phone enforces what intake checks
         (a visit refused after it was sent would send the cadre back to the door). The answer is not
         ours to store: the instance reader takes only the form's own fields."""
-        low, high = field.constraint("min_count"), field.constraint("max_count")
-        if low is None and high is None:
+        constraint = constraint_xpath(field, _REPEAT_COUNT)
+        if constraint is None:
             return None
-        parts = [f". >= {low}"] * (low is not None) + [f". <= {high}"] * (high is not None)
-        zh = "，".join([f"至少 {low} 项"] * (low is not None) + [f"最多 {high} 项"] * (high is not None))
-        en = "; ".join([f"at least {low}"] * (low is not None) + [f"at most {high}"] * (high is not None))
+        expression, (zh, en) = constraint
         row: dict[str, Any] = {
             "type": "integer",
             "name": field.path.replace(".", "_") + "_count",
             **_labels("label", f"{field.label.zh}：共几项", f"{field.label.en}: how many"),
             "required": "yes",
             **_labels("required_message", "必填", "Required"),
-            "constraint": " and ".join(parts),
-            **_labels("constraint_message", zh, en.capitalize()),
+            "constraint": expression,
+            **_labels("constraint_message", zh, en),
         }
         if field.relevant:
             row["relevant"] = condition_xpath(field.relevant, self, field.path)
@@ -332,6 +330,11 @@ _BOUNDS = (
     ("min", ". >= {v}", "不能小于 {n}", "at least {n}"),
     ("max", ". <= {v}", "不能大于 {n}", "at most {n}"),
 )
+# a repeat's bounds, checked on the count question asked before it (the repeat itself takes no constraint)
+_REPEAT_COUNT = (
+    ("min_count", ". >= {v}", "至少 {n} 项", "at least {n}"),
+    ("max_count", ". <= {v}", "最多 {n} 项", "at most {n}"),
+)
 # field type -> (constraint key, XPath on ".", Chinese message, English message)
 _RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "integer": _BOUNDS,
@@ -348,13 +351,16 @@ _RULES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
 }
 
 
-def constraint_xpath(field: Field) -> tuple[str, tuple[str, str]] | None:
-    """The field's constraints as one XPath on `.` with a Chinese and an English message, or None."""
+def constraint_xpath(
+    field: Field, rules: tuple[tuple[str, str, str, str], ...] | None = None
+) -> tuple[str, tuple[str, str]] | None:
+    """The field's constraints as one XPath on `.` with a Chinese and an English message, or None
+    (`rules`: instead of the field type's own, e.g. a repeat's bounds for its count question)."""
     c = field.constraints or {}
     parts: list[str] = []
     zh: list[str] = []
     en: list[str] = []
-    for key, expr, msg_zh, msg_en in _RULES.get(field.type, ()):
+    for key, expr, msg_zh, msg_en in _RULES.get(field.type, ()) if rules is None else rules:
         n = c.get(key)
         if n is None:
             continue
