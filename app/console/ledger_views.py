@@ -14,7 +14,7 @@ from app.errors import InvalidTransition, ValidationFailed
 from app.rectification import evidence
 from app.rectification.schemas import RectificationPatch
 from app.rectification.service import get_item, is_responsible, may_close, update_item
-from app.visits.models import Visit
+from app.visits.queries import visible_visits
 
 FOLLOW_UP_FIELDS = ("measure", "deadline", "responsible_name")
 
@@ -23,10 +23,11 @@ def _render(item_id: str, errors: dict | None = None, entered=None, status: int 
     principal = current_principal()
     item = get_item(principal, item_id)
     keeper = principal.can("rectification.write")
+    # the household's submitted visits the caller can see: candidates for follow-up evidence
     visits = (
-        Visit.objects(household_id=item.household_id, state__ne="receiving")
+        visible_visits(principal, household_id=item.household_id)
+        .filter(state__ne="receiving")
         .only("id", "state", "started_at", "cadre")
-        .order_by("-started_at")
         .limit(20)
     )
     page = render_template(
