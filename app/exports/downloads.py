@@ -3,7 +3,7 @@ signed download links; and the download a link names, streamed from the object s
 
 from __future__ import annotations
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, url_for
 
 from app.auth.principal import Principal
 from app.clock import now
@@ -12,11 +12,12 @@ from app.exports import service
 from app.exports.links import DownloadLinks
 from app.exports.models import ExportJob
 from app.exports.visits import VisitFilter
+from app.public_url import public_base_url
 
 
 def links() -> DownloadLinks:
     cfg = current_app.config["DOORSTEP"]
-    return DownloadLinks(cfg.SECRET_KEY, cfg.EXPORT_LINK_TTL_SECONDS, base=request.host_url)
+    return DownloadLinks(cfg.SECRET_KEY, cfg.EXPORT_LINK_TTL_SECONDS, base=public_base_url())
 
 
 def job_view(job: ExportJob) -> dict:

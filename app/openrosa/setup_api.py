@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 
-from flask import Response, current_app, request
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -18,6 +18,7 @@ from app.inputs import Text
 from app.login import app_tokens
 from app.login.models import AppToken
 from app.openrosa import setup
+from app.public_url import public_base_url
 
 blp = Blueprint("phone_setup", __name__, description="手机设置 Phone set-up (ODK Collect, KoboCollect)")
 
@@ -43,8 +44,7 @@ class NewAppTokenOut(AppTokenOut):
 
 def server_url(*tail: str) -> str:
     """The public OpenRosa server URL (PUBLIC_URL when set, else as this request reached us)."""
-    base = current_app.config["DOORSTEP"].PUBLIC_URL or request.host_url
-    return "/".join([base.rstrip("/"), "openrosa", *tail])
+    return public_base_url() + "/".join(["openrosa", *tail])
 
 
 @blp.route("/<user_id>/app-tokens")
