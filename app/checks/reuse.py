@@ -60,6 +60,7 @@ def save_prints(pairs: list[tuple[Attachment, PhotoPrint]]) -> None:
             kind=attachment.kind,
             features=fingerprint.features,
             mirrored_features=fingerprint.mirrored_features,
+            tiny=fingerprint.tiny,
             probes=fingerprint.probes,
         ).to_mongo()
         for attachment, fingerprint in pairs
@@ -147,7 +148,7 @@ def verified(kind: str, mine: EvidencePrint, other: EvidencePrint) -> dict | Non
     if kind == "signature":
         distance = stroke_distance(mine.features, other.features)
         return {"stroke_distance_px": round(distance, 2)} if distance <= COPY_DISTANCE_PX else None
-    match = verify(mine.features, mine.mirrored_features, other.features)
+    match = verify(mine.features, mine.mirrored_features, other.features, mine.tiny, other.tiny)
     return match.to_dict() if match else None
 
 

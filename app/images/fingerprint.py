@@ -43,6 +43,7 @@ QUERY_ANCHORS = 50
 QUERY_FLIPS = 0  # flips on the stored side only: each probe costs an index lookup at every search
 ANCHOR_RADIUS = 3.0  # patch radius in units of the SIFT blob size
 ORB_FEATURES = 300
+TINY_FACTOR = 8  # the stored small picture is the work image scaled by 1/8
 TAG_GLOBAL, TAG_ANCHOR = 1, 2
 ANCHOR_BITS = 40  # anchor keys keep this many of the lowest frequencies: 32 collide on look-alike patches
 _ORIENTATION = 0x0112
@@ -64,6 +65,7 @@ class PhotoPrint:
     probes: list[int]
     features: bytes
     mirrored_features: bytes
+    tiny: bytes = b""  # the work image at 1/8: does a candidate show the same picture everywhere?
 
 
 def decode_work_image(source: Source) -> np.ndarray:
@@ -244,6 +246,23 @@ def unpack_features(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     return xy, np.ascontiguousarray(rows[:, 4:])
 
 
+def tiny_image(g: np.ndarray) -> bytes:
+    """The work image at 1/TINY_FACTOR (64 x 48 for 4:3), as uint16 width and height then grey bytes."""
+    h, w = g.shape
+    small = cv2.resize(
+        g, (max(1, round(w / TINY_FACTOR)), max(1, round(h / TINY_FACTOR))), interpolation=cv2.INTER_AREA
+    )
+    return np.array(small.shape[::-1], dtype=np.uint16).tobytes() + small.astype(np.uint8).tobytes()
+
+
+def unpack_tiny(data: bytes) -> np.ndarray | None:
+    """`tiny_image` bytes back to a grey array (None for prints stored before it existed)."""
+    if len(data) < 4:
+        return None
+    w, h = np.frombuffer(data[:4], dtype=np.uint16)
+    return np.frombuffer(data[4:], dtype=np.uint8).reshape(int(h), int(w))
+
+
 def photo_print(g: np.ndarray) -> PhotoPrint:
     """Everything stored for one decoded work image."""
     mirrored = np.ascontiguousarray(g[:, ::-1])
@@ -253,6 +272,7 @@ def photo_print(g: np.ndarray) -> PhotoPrint:
         probes=probe_keys(g, anchors),
         features=orb_features(g),
         mirrored_features=orb_features(mirrored),
+        tiny=tiny_image(g),
     )
 
 
