@@ -19,8 +19,8 @@ MIN_INLIERS = 50  # random synthetic scenes reach 38 at most (3,160 pairs); true
 MIN_INLIER_SHARE = 0.25  # of the ratio-test matches
 MIN_SPREAD = 0.5  # inliers span this share of the query's keypoint extent, across and down ...
 SURE_INLIERS = 120  # ... unless this many agree (prints without a small picture only) ...
-MIN_PIXEL_AGREEMENT = 0.75  # ... or the small pictures agree over this share of the query's cells
-GRID, FLAT, CELL_CORRELATION, MIN_CELLS = 4, 3.0, 0.6, 4
+MIN_PIXEL_AGREEMENT = 0.85  # ... or the small pictures agree over this share of the query's cells
+GRID, FLAT, CELL_CORRELATION, MIN_CELLS = 4, 3.0, 0.6, 4  # skylines reached 0.75 of cells, copies 0.92+
 REPROJECTION_PX = 5.0  # at the 512 px work size
 _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
 
