@@ -91,12 +91,19 @@ class Api:
 class Stack:
     """Embedded servers + app + child processes under one temp dir; a context manager that cleans up."""
 
-    def __init__(self, name: str, *, env: dict[str, str] | None = None, keep: bool | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        env: dict[str, str] | None = None,
+        keep: bool | None = None,
+        mongo_flags: tuple[str, ...] = (),
+    ):
         self.name = name
         self.extra_env = dict(env or {})
         self.keep = bool(os.environ.get("DOORSTEP_KEEP_RUN_DIR")) if keep is None else keep
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"doorstep-{name}-"))
-        self.services = EmbeddedServices(self.run_dir)
+        self.services = EmbeddedServices(self.run_dir, mongo_flags=mongo_flags)
         self.children: list[subprocess.Popen] = []
         self.env: dict[str, str] = {}
         self.config: Config | None = None
