@@ -197,9 +197,12 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn not answering after {timeout}s; see {api.log}")
 
-    def start_worker(self, log_name: str = "worker.log") -> subprocess.Popen:
-        """A real forking rq worker (`python -m workers`), as in production."""
-        return self.spawn([str(BIN / "python"), "-m", "workers"], log_name)
+    def start_worker(
+        self, log_name: str = "worker.log", *, burst: bool = False, fork: bool = True
+    ) -> subprocess.Popen:
+        """A real rq worker process (`python -m workers`), forking a work horse per job by default."""
+        flags = (["--burst"] if burst else []) + ([] if fork else ["--no-fork"])
+        return self.spawn([str(BIN / "python"), "-m", "workers", *flags], log_name)
 
     def log_text(self, log_name: str) -> str:
         path = self.run_dir / "logs" / log_name

@@ -59,7 +59,7 @@ class AppWorker(AppContextMixin, Worker):
 
 
 class AppSimpleWorker(AppContextMixin, SimpleWorker):
-    """In-process worker (no fork), for tests and drills in burst mode."""
+    """In-process worker (no fork): tests, drills, and `python -m workers --no-fork`."""
 
     def __init__(self, *args, app: Flask, **kwargs):
         self.app = app
