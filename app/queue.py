@@ -43,8 +43,8 @@ class JobQueue:
             *args,
             job_id=job_id,
             retry=retry or Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals)),
-            failure_ttl=30 * 24 * 3600,
-            result_ttl=24 * 3600,
+            failure_ttl=30 * 24 * 3600,  # a failed job stays visible (and re-runnable) for a month
+            result_ttl=3600,  # nothing reads a finished job's result: an hour keeps Redis small (SCALING.md)
             **kwargs,
         )
 

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.workers                          # 30 visits, then 1k / 10k / 100k photos
     .venv/bin/python -m bench.workers --visits 10 --sizes 1000,10000
     .venv/bin/python -m bench.workers --visits 20 --photo-size 4000x3000 --skip-search
+    .venv/bin/python -m bench.workers --visits 12 --processes 2    # real worker processes: fork vs --no-fork
 
 Part 1: twice N complete visits (four photos, four signatures, all distinct) are submitted through the
 intake service, N at a time, and one in-process rq worker (burst, no fork) drains each batch: first with
@@ -253,6 +254,34 @@ def drain(stack: Stack, ids: list[str], size: tuple[int, int], *, before: bool) 
     }
 
 
+def process_throughput(stack: Stack, count: int, size: tuple[int, int], rounds: int) -> dict:
+    """Real worker processes as deployed (`python -m workers --burst`): forking a work horse per job
+    against `--no-fork`, each over `count` fresh visits, alternating for `rounds` rounds. A burst worker
+    on empty queues is timed too (start-up and shut-down), and taken off each drain's wall time."""
+    county = seed_county(stack.app, towns=1, villages_per_town=2, households_per_village=count * rounds)
+    households = iter(county.households)
+    out: dict = {"fork": [], "no_fork": [], "idle_start_s": {}}
+    for fork, label in ((True, "fork"), (False, "no_fork")):
+        began = time.perf_counter()
+        stack.start_worker(f"worker-idle-{label}.log", burst=True, fork=fork).wait()
+        out["idle_start_s"][label] = round(time.perf_counter() - began, 2)
+    for r in range(rounds):
+        for fork, label in ((True, "fork"), (False, "no_fork")):
+            part = [next(households) for _ in range(count)]
+            ids, _ = prepare_visits(stack, county, part, 9000 + 1000 * r + 500 * fork, size)
+            began = time.perf_counter()
+            code = stack.start_worker(f"worker-{label}-{r}.log", burst=True, fork=fork).wait()
+            wall = time.perf_counter() - began - out["idle_start_s"][label]
+            with stack.app.app_context():
+                states = Counter(v.state for v in Visit.objects(id__in=ids).only("state"))
+            out[label].append({"exit": code, "visits_per_s": round(count / wall, 2), "states": dict(states)})
+            print(f"round {r + 1} {label}: {count / wall:.2f} visits/s, states {dict(states)}", flush=True)
+    for label in ("fork", "no_fork"):
+        out[f"{label}_median_visits_per_s"] = statistics.median(x["visits_per_s"] for x in out[label])
+    out["no_fork_over_fork"] = round(out["no_fork_median_visits_per_s"] / out["fork_median_visits_per_s"], 2)
+    return out
+
+
 # -- part 2: the duplicate search against many stored photos -----------------------------------
 
 
@@ -419,12 +448,24 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=300, help="stop growing once one size took this long")
     parser.add_argument("--skip-worker", action="store_true")
     parser.add_argument("--skip-search", action="store_true", help="only the worker part")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="instead: real worker processes, forking vs --no-fork, ROUNDS rounds of --visits each",
+    )
     args = parser.parse_args()
     stop_on_sigterm()
     size = tuple(int(x) for x in args.photo_size.split("x"))
     sizes = [int(x) for x in args.sizes.split(",") if x]
     result: dict = {}
     with Stack("bench-workers") as stack:
+        if args.processes:
+            result["processes"] = process_throughput(stack, args.visits, size, args.processes)
+            print(f"--no-fork / fork: {result['processes']['no_fork_over_fork']}x visits/s")
+            print(f"wrote {write_results('workers_processes', result)}")
+            return 0
         if not args.skip_worker:
             result["worker"] = worker_throughput(stack, args.visits, size)
             for label in ("before", "after"):

@@ -116,6 +116,7 @@ class Server:
 class EmbeddedServices:
     run_dir: Path
     servers: dict[str, Server] = field(default_factory=dict)
+    mongo_flags: tuple[str, ...] = ()  # extra secantusd-py flags, e.g. ("--standalone",) for bulk loads
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir).resolve()
@@ -154,6 +155,7 @@ class EmbeddedServices:
                 str(data),
                 "--log-level",
                 "WARNING",
+                *self.mongo_flags,
             ],
             port,
             self.run_dir / "logs" / "mongodb.log",

@@ -91,12 +91,19 @@ class Api:
 class Stack:
     """Embedded servers + app + child processes under one temp dir; a context manager that cleans up."""
 
-    def __init__(self, name: str, *, env: dict[str, str] | None = None, keep: bool | None = None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        env: dict[str, str] | None = None,
+        keep: bool | None = None,
+        mongo_flags: tuple[str, ...] = (),
+    ):
         self.name = name
         self.extra_env = dict(env or {})
         self.keep = bool(os.environ.get("DOORSTEP_KEEP_RUN_DIR")) if keep is None else keep
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"doorstep-{name}-"))
-        self.services = EmbeddedServices(self.run_dir)
+        self.services = EmbeddedServices(self.run_dir, mongo_flags=mongo_flags)
         self.children: list[subprocess.Popen] = []
         self.env: dict[str, str] = {}
         self.config: Config | None = None
@@ -190,9 +197,12 @@ class Stack:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn not answering after {timeout}s; see {api.log}")
 
-    def start_worker(self, log_name: str = "worker.log") -> subprocess.Popen:
-        """A real forking rq worker (`python -m workers`), as in production."""
-        return self.spawn([str(BIN / "python"), "-m", "workers"], log_name)
+    def start_worker(
+        self, log_name: str = "worker.log", *, burst: bool = False, fork: bool = True
+    ) -> subprocess.Popen:
+        """A real rq worker process (`python -m workers`), forking a work horse per job by default."""
+        flags = (["--burst"] if burst else []) + ([] if fork else ["--no-fork"])
+        return self.spawn([str(BIN / "python"), "-m", "workers", *flags], log_name)
 
     def log_text(self, log_name: str) -> str:
         path = self.run_dir / "logs" / log_name

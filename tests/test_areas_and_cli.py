@@ -6,6 +6,7 @@ import io
 
 from click.testing import CliRunner
 
+from app.area_codes import ancestors, county_code
 from app.areas.models import Area
 from app.cli import cli_group
 from app.households.models import Household
@@ -88,3 +89,13 @@ def test_writes_are_journaled(app):
     """What a phone is told was saved survives a crash: every collection writes with j=True."""
     for document in (Visit, Household, Area):
         assert document._get_collection().write_concern.document == {"w": 1, "j": True}
+
+
+def test_county_code_of_an_area_path():
+    """The county of the deepest area, as sharding by county needs it; none above county level."""
+    assert county_code(ancestors("370101001001")) == "370101000000"  # a village
+    assert county_code(ancestors("370101001000")) == "370101000000"  # a town
+    assert county_code(ancestors("370101000000")) == "370101000000"  # the county itself
+    assert county_code(ancestors("110101001001")) == "110101000000"  # under a province-level city
+    assert county_code(ancestors("370100000000")) is None  # a city
+    assert county_code([]) is None

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from app.areas.codes import ancestors
+from app.area_codes import ancestors
 from app.areas.models import Area
 from app.audit.models import AuditEvent
 from app.campaigns.draw import cycle, draw_teams

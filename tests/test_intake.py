@@ -158,6 +158,11 @@ def test_multipart_ends_in_same_state_as_step_by_step(world, client):
     again = client.post("/api/v1/visits", data=data, headers=headers, content_type="multipart/form-data")
     assert again.status_code == 200 and again.json["id"] == multi["id"]
     assert Attachment.objects(visit_id=multi["id"]).count() == 8
+    # the county as a scalar on what grows without bound: what sharding by county needs (SCALING.md)
+    county = "370101000000"
+    assert Visit.objects.get(id=multi["id"]).county_code == county
+    assert set(Attachment.objects(visit_id=multi["id"]).distinct("county_code")) == {county}
+    assert set(AuditEvent.objects(object_id=multi["id"]).distinct("county_code")) == {county}
 
 
 def _bomb_png(width=40000, height=40000) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit
 
 from app.media.links import STEP, MediaLinks
 from tests.console_support import reuse_case
@@ -64,4 +65,10 @@ def test_one_public_url_for_photo_links_and_phones(client, store, config, monkey
     cadre = case["other_cadre"]
     resp = client.post(f"/api/v1/users/{cadre.id}/app-tokens", json={"label": "手机"}, headers=supervisor)
     assert resp.status_code == 201, resp.json
-    assert resp.json["server_url"].startswith("https://doorstep.example.org/openrosa/key/")
+    server_url = resp.json["server_url"]
+    assert server_url.startswith("https://doorstep.example.org/openrosa/key/")
+    listed = client.get(urlsplit(server_url).path + "/formList", headers={"X-OpenRosa-Version": "1.0"})
+    assert listed.status_code == 200, listed.data
+    links = re.findall(r"<(downloadUrl|manifestUrl)>([^<]+)<", listed.get_data(as_text=True))
+    assert {kind for kind, _ in links} == {"downloadUrl", "manifestUrl"}
+    assert all(url.startswith(server_url + "/") for _, url in links), links  # the phone follows these

@@ -9,11 +9,14 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
+from app.audit import service as audit
+from app.audit.models import AuditEvent
+from app.auth.principal import SYSTEM
 from app.cli import cli_group
 from app.households.models import Household
-from app.visits.models import Visit
+from app.visits.models import Attachment, Visit
 from tests.factories import HouseholdFactory, area_tree, make_user, token_for
-from tests.stored_visits import T0, assessment, build_visit
+from tests.stored_visits import T0, assessment, attach_files, build_visit
 
 TOWN, VILLAGE = "370101001000", "370101001001"
 EMPTY = {"indicators": [], "all_passed": None, "satisfaction": None}  # what the survey was assessed as
@@ -85,6 +88,22 @@ def test_migrate_repairs_the_old_damage_and_is_idempotent(damaged, client):
     assert (total["assessed"], total["pass_rates"]["housing_safety"]) == (2, 50.0)  # its assessment is back
     assert (total["satisfaction_responses"], total["satisfaction_rate"]) == (2, 100.0)
     assert total["lifecycle"]["poor"] == 2
+
+
+def test_migrate_gives_old_visits_files_and_audit_events_their_county(damaged, store):
+    attach_files(damaged["visit"], store, slots=["photo.front_of_house"])
+    audit.record(SYSTEM, "data.test", "visit", str(damaged["visit"].id), area_path=damaged["visit"].area_path)
+    audit.record(SYSTEM, "data.test", "database", None)  # no area: stays without a county
+    for document in (Visit, Attachment, AuditEvent):
+        document.objects.update(unset__county_code=True)
+    result = CliRunner().invoke(cli_group, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert set(Visit.objects.distinct("county_code")) == {"370101000000"}
+    assert set(Attachment.objects.distinct("county_code")) == {"370101000000"}
+    assert AuditEvent.objects(action="data.test", object_type="visit").get().county_code == "370101000000"
+    assert AuditEvent.objects(action="data.test", object_type="database").get().county_code is None
+    again = CliRunner().invoke(cli_group, ["migrate"])
+    assert "county_codes: 0 changed" in again.output
 
 
 def test_the_migrated_waiting_visit_goes_up_the_chain(damaged, client):

@@ -139,7 +139,7 @@ def test_user_read(world, client, role, relation):
 @pytest.mark.parametrize("role", ["cadre", "verifier", "supervisor", "admin"])
 def test_audit_read(world, client, role, relation):
     _, headers = world
-    from app.areas.codes import ancestors
+    from app.area_codes import ancestors
 
     event = audit.record(
         SYSTEM, "test.event", "thing", f"{role}-{relation}", ancestors(TARGETS[role][relation])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 
 import cv2
 from flask import Flask, current_app
 from rq import SimpleWorker, Worker
 
-from app.checks.policy import CheckPolicy, load_policy
+from app.checks.policy import POLICY_FILE, CheckPolicy, load_policy
 from app.forms.registry import FormRegistry
 from app.queue import JobQueue
 from app.review.chains import Chain
@@ -28,11 +30,11 @@ class Services:
 def services() -> Services:
     """What a job needs from the app, read inside the app context the worker set up."""
     ext, cfg = current_app.extensions, current_app.config["DOORSTEP"]
-    base = CheckPolicy(
-        time_tolerance=timedelta(minutes=cfg.CHECK_TIME_TOLERANCE_MINUTES),
-        max_distance_m=cfg.CHECK_MAX_DISTANCE_M,
+    policy_file = Path(cfg.FORMS_DIR) / POLICY_FILE
+    changed = policy_file.stat().st_mtime_ns if policy_file.exists() else 0
+    policy = _check_policy(
+        str(cfg.FORMS_DIR), changed, cfg.CHECK_TIME_TOLERANCE_MINUTES, cfg.CHECK_MAX_DISTANCE_M
     )
-    policy = load_policy(cfg.FORMS_DIR, base)
     return Services(
         store=ext["store"],
         queue=ext["queue"],
@@ -40,6 +42,13 @@ def services() -> Services:
         check_policy=policy,
         review_chain=ext["review_chain"],
     )
+
+
+@lru_cache(maxsize=4)
+def _check_policy(forms_dir: str, _changed: int, minutes: float, metres: float) -> CheckPolicy:
+    """The check policy, read and validated again only when its file changes (~7 ms a read, per job)."""
+    base = CheckPolicy(time_tolerance=timedelta(minutes=minutes), max_distance_m=metres)
+    return load_policy(forms_dir, base)
 
 
 class AppContextMixin:
@@ -59,7 +68,7 @@ class AppWorker(AppContextMixin, Worker):
 
 
 class AppSimpleWorker(AppContextMixin, SimpleWorker):
-    """In-process worker (no fork), for tests and drills in burst mode."""
+    """In-process worker (no fork): tests, drills, and `python -m workers --no-fork`."""
 
     def __init__(self, *args, app: Flask, **kwargs):
         self.app = app
@@ -71,6 +80,8 @@ def build_worker(app: Flask, *, simple: bool = False, name: str | None = None) -
     # One worker process uses one core: OpenCV's own thread pool made the fingerprint ~2.5x slower on these
     # 2-core machines (thread hand-offs on tiny images); scale out with more worker processes instead.
     cv2.setNumThreads(1)
+    with app.app_context():
+        services()  # read once here, so forked work horses inherit it instead of reading it per job
     cls = AppSimpleWorker if simple else AppWorker
     queues = [queue.queue(n) for n in ("checks", "images", "default")]
     # rq re-checks abandoned jobs and the scheduler lock at each maintenance pass; its default of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mongoengine import Document, IntField, ListField, QuerySet, StringField
 
-from app.areas.codes import CODE_PATTERN, LEVELS
+from app.area_codes import CODE_PATTERN, LEVELS
 
 
 class AreaQuerySet(QuerySet):

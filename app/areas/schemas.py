@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from app.areas.codes import CODE_PATTERN
+from app.area_codes import CODE_PATTERN
 from app.areas.models import Area
 from app.inputs import Text
 

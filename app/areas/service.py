@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from mongoengine import NotUniqueError
 
-from app.areas.codes import LEVELS, ancestors, is_valid, level_of, parent_of
+from app.area_codes import LEVELS, ancestors, is_valid, level_of, parent_of
 from app.areas.models import Area
 from app.audit import service as audit
 from app.auth.principal import Principal

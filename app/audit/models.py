@@ -14,6 +14,7 @@ class AuditEvent(Document):
     object_type = StringField(required=True)
     object_id = StringField()
     area_path = ListField(StringField())
+    county_code = StringField()  # the shard key's leading field (SCALING.md)
     ip = StringField()
     user_agent = StringField()
     details = DictField()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.area_codes import county_code
 from app.audit.models import AuditEvent
 from app.auth.principal import Principal
 from app.clock import now
@@ -26,6 +27,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         area_path=list(area_path or []),
+        county_code=county_code(area_path or []),
         ip=actor.ip,
         user_agent=(actor.user_agent or "")[:200] or None,
         details=details,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.areas.codes import ancestors
+from app.area_codes import ancestors
 from app.areas.models import Area
 from app.households.models import Household
 from app.samples.draw import pick, stratum_rng

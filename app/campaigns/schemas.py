@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.areas.codes import LEVELS
+from app.area_codes import LEVELS
 from app.areas.schemas import AREA_CODE
 from app.campaigns.models import PHASES
 from app.campaigns.service import MAX_SEED

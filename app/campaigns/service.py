@@ -9,7 +9,7 @@ from datetime import timedelta
 from bson import ObjectId
 from mongoengine import Q
 
-from app.areas.codes import LEVELS, ancestors
+from app.area_codes import LEVELS, ancestors
 from app.areas.models import Area
 from app.areas.service import area_in_scope
 from app.audit import service as audit

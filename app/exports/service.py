@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from bson import ObjectId
 
-from app.areas.codes import ancestors
+from app.area_codes import ancestors
 from app.areas.service import area_in_scope
 from app.audit import service as audit
 from app.auth.principal import Principal

@@ -15,7 +15,7 @@ from mongoengine import (
     StringField,
 )
 
-from app.areas.codes import CODE_PATTERN
+from app.area_codes import CODE_PATTERN
 from app.tallies.models import TALLY_INDEXES, Tallied
 
 CATEGORIES = ("with_labour", "without_labour")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request, session
 
-from app.areas.codes import ancestors
+from app.area_codes import ancestors
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.auth.tokens import TokenSigner

@@ -14,6 +14,7 @@ from app.errors import InvalidSubmission
 from app.openrosa import documents, household_list
 from app.openrosa import service as phones
 from app.openrosa.responses import received_message, register_openrosa_responses, xml_response
+from app.public_url import public_base_url
 from app.visits.intake import Intake
 from app.visits.upload import ReceivedUpload, receive
 
@@ -38,8 +39,10 @@ def route(rule: str, **options):
 
 
 def _url(endpoint: str, **values) -> str:
+    """An absolute link for the phone, under the server URL it called (PUBLIC_URL behind a proxy)."""
     token = (request.view_args or {}).get("app_token")
-    return url_for(endpoint, _external=True, **values, **({"app_token": token} if token else {}))
+    path = url_for(endpoint, **values, **({"app_token": token} if token else {}))
+    return public_base_url() + path.lstrip("/")
 
 
 @route("/formList")

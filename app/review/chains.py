@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.areas.codes import level_of
+from app.area_codes import level_of
 from app.areas.service import area_in_scope
 from app.audit import service as audit
 from app.auth.principal import Principal

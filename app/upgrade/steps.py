@@ -14,15 +14,21 @@ These steps repair that, each idempotent, each audited as the system:
 5. household_verification: households touched by a visit of a form that does not move them get back
    the verification status, latest visit, assessment and verified visit their own visits give them.
 6. household_satisfaction: each household's latest satisfaction answer, from any contributing form.
+The later steps (the attachments' visit ids, county codes for sharding, verified records, the report
+counters) say what they repair in their own docstrings.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections import defaultdict
 from collections.abc import Callable
 
 from bson import ObjectId
 
+from app.area_codes import county_code
 from app.audit import service as audit
+from app.audit.models import AuditEvent
 from app.auth.principal import SYSTEM
 from app.errors import UnknownForm
 from app.forms.conditions import resolve
@@ -35,6 +41,8 @@ from app.tallies.sweep import settle_changed_since
 from app.visits.lifecycle import facts
 from app.visits.models import Attachment, Visit
 from app.visits.states import CHECKED_OR_LATER, DECIDED, REVIEWABLE
+
+BATCH = 1000  # documents read per round of updates
 
 
 def _role(forms: FormRegistry, form_id: str) -> dict:
@@ -199,6 +207,25 @@ def attachment_visit_ids(_forms: FormRegistry, _chain: Chain) -> int:
     return done
 
 
+def county_codes(_forms: FormRegistry, _chain: Chain) -> int:
+    """Visits, attachments and audit events stored before they carried their county as a scalar (the
+    shard key's leading field): one pass over those without it, one update per county and batch."""
+    done = 0
+    for document in (Visit, Attachment, AuditEvent):
+        collection = document._get_collection()
+        missing = collection.find({"county_code": {"$exists": False}}, {"area_path": 1})
+        while batch := list(itertools.islice(missing, BATCH)):
+            by_county = defaultdict(list)
+            for doc in batch:
+                by_county[county_code(doc.get("area_path") or [])].append(doc["_id"])
+            by_county.pop(None, None)  # above county level, or no area: nothing to shard by
+            for county, ids in by_county.items():
+                done += collection.update_many(
+                    {"_id": {"$in": ids}}, {"$set": {"county_code": county}}
+                ).modified_count
+    return done
+
+
 def verified_records(_forms: FormRegistry, _chain: Chain) -> int:
     """What each verified household's verifying visit found (识别准确率 reads it from the household)."""
     done = 0
@@ -226,6 +253,7 @@ STEPS: list[tuple[str, Callable[[FormRegistry, Chain], int]]] = [
     ("household_verification", household_verification),
     ("household_satisfaction", household_satisfaction),
     ("attachment_visit_ids", attachment_visit_ids),
+    ("county_codes", county_codes),
     ("verified_records", verified_records),
     ("report_counters", report_counters),  # last: counts what the steps above repaired
 ]

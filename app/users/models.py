@@ -13,7 +13,7 @@ from mongoengine import (
     StringField,
 )
 
-from app.areas.codes import CODE_PATTERN
+from app.area_codes import CODE_PATTERN
 from app.auth.permissions import ROLES
 
 

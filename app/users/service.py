@@ -5,7 +5,7 @@ from __future__ import annotations
 from bson import ObjectId
 from mongoengine import NotUniqueError, Q
 
-from app.areas.codes import ancestors
+from app.area_codes import ancestors
 from app.areas.models import Area
 from app.audit import service as audit
 from app.auth.permissions import MANAGEABLE_ROLES

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bson import ObjectId
 from mongoengine import NotUniqueError
 
+from app.area_codes import county_code
 from app.errors import UnknownSlot, ValidationFailed
 from app.forms.fields import AttachmentSlot
 from app.forms.version import FormVersion
@@ -78,6 +79,7 @@ def record(
         visit_oid=visit.id,
         household_id=visit.household_id,
         area_path=visit.area_path,
+        county_code=county_code(visit.area_path),
         kind=spec.kind,
         key=key,
         sha256=upload.sha256,

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from mongoengine import NotUniqueError
 
+from app.area_codes import county_code
 from app.audit import service as audit
 from app.auth.principal import Principal
 from app.campaigns.schedule import campaign_tag
@@ -97,6 +98,7 @@ def create_visit(
         household_id=str(household.id),
         household_number=household.number,
         area_path=household.area_path,
+        county_code=county_code(household.area_path),
         cadre_id=principal.user_id,
         cadre=principal.username,
         started_at=data["started_at"],

@@ -49,6 +49,7 @@ class Visit(Tallied):
     household_id = StringField(required=True)
     household_number = StringField()
     area_path = ListField(StringField(), required=True)
+    county_code = StringField()  # area_path's county as a scalar: the shard key's leading field (SCALING.md)
     cadre_id = StringField(required=True)
     cadre = StringField()
     started_at = DateTimeField(required=True)
@@ -108,6 +109,7 @@ class Attachment(Document):
     visit_oid = ObjectIdField()  # the visit's _id as stored, so a visit is read with its files in one go
     household_id = StringField(required=True)
     area_path = ListField(StringField())
+    county_code = StringField()  # the shard key's leading field (SCALING.md)
     slot = StringField(required=True)
     kind = StringField(required=True)  # photo | signature | letter
     key = StringField(required=True)

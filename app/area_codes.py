@@ -38,6 +38,16 @@ def ancestors(code: str) -> list[str]:
     return list(dict.fromkeys(path))
 
 
+def county_code(area_path: list[str]) -> str | None:
+    """The county of the deepest area on a path (None above county level): the scalar that sharding by
+    county needs, since MongoDB cannot shard on an array such as `area_path` (docs/SCALING.md)."""
+    code = area_path[-1] if area_path else ""
+    level = level_of(code) if is_valid(code) else None
+    if level is None or LEVELS.index(level) < LEVELS.index("county"):
+        return None
+    return code[: PREFIX["county"]].ljust(12, "0")
+
+
 def parent_of(code: str) -> str | None:
     path = ancestors(code)
     return path[-2] if len(path) > 1 else None
