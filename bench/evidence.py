@@ -40,7 +40,7 @@ from PIL import Image
 from app.checks.evidence import ERROR, capture_device, capture_place, capture_time
 from app.checks.plausibility import location_accuracy, overlapping_visits, travel_speed, visit_duration
 from app.checks.policy import CheckPolicy
-from app.checks.reuse import candidates, find_reuse, reuse_checks, save_print, verified
+from app.checks.reuse import candidates, find_reuse, find_reuses, reuse_checks, save_print, verified
 from app.images.derive import derive
 from app.images.exif import read_exif
 from app.images.fingerprint import ANCHOR_BITS, STORED_ANCHORS, STORED_FLIPS, TAG_ANCHOR, TAG_GLOBAL
@@ -357,8 +357,15 @@ def _forget(att: Attachment) -> None:
     att.delete()
 
 
-def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Random, rate: float) -> dict:
-    """Fill the index with photos up to each size; time the real search and a full scan of the keys."""
+def search_scaling(
+    sizes: list[int],
+    queries: list[Attachment],
+    rng: random.Random,
+    rate: float,
+    signatures: list[list[Attachment]],
+) -> dict:
+    """Fill the index with photos up to each size; time the real search and a full scan of the keys, and
+    the signature search of a visit (its three signatures: one `$in` per IN_CHUNK of their probes)."""
     collection = Attachment._get_collection()
     shared = [
         [k for k in EvidencePrint.objects.get(attachment_id=str(att.id)).probes if k >> 56 == TAG_ANCHOR]
@@ -383,6 +390,11 @@ def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Rand
             seconds.append(time.perf_counter() - t)
             probes = set(EvidencePrint.objects.get(attachment_id=str(att.id)).probes)
             candidates.append(collection.count_documents({"match_keys": {"$in": list(probes)}}))
+        signed = []
+        for visit in signatures:
+            t = time.perf_counter()
+            find_reuses(visit, exclude_household=False)
+            signed.append(time.perf_counter() - t)
         scan = []
         if size <= 100_000:
             for att in queries[:3]:
@@ -400,12 +412,14 @@ def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Rand
             "search": summary_ms(seconds),
             "candidates_mean": round(statistics.fmean(candidates), 1),
             "full_scan": summary_ms(scan),
+            "signature_search_per_visit": summary_ms(signed),
         }
         row = out[size]
         print(
             f"  {size:>9,} photos: search p50 {row['search']['p50']} ms p95 {row['search']['p95']} ms"
             f" | full scan {row['full_scan'].get('p50', '-')} ms | candidates {row['candidates_mean']}"
-            f" | insert {inserted:.0f} s, index {indexed:.0f} s",
+            f" | insert {inserted:.0f} s, index {indexed:.0f} s"
+            f" | a visit's 3 signatures: p50 {row['signature_search_per_visit']['p50']} ms",
             flush=True,
         )
     return out
@@ -551,8 +565,16 @@ def run(args, rng: random.Random) -> dict:
         )
         for i in range(20)
     ]
+    signatures = [
+        [
+            store(str(vid), "query", slot, signers.genuine(signers.signer(60_000 + 3 * i + k), day=i))
+            for k, slot in enumerate(SIGNERS)
+        ]
+        for i, vid in enumerate(ObjectId() for _ in range(10))
+    ]
     print("search time per photo (fresh photos: no source, the full work):")
-    scaling = search_scaling([int(s) for s in args.sizes.split(",") if s], queries, rng, collisions["rate"])
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    scaling = search_scaling(sizes, queries, rng, collisions["rate"], signatures)
     return {
         "classes": classes,
         "clean": clean,
