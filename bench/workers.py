@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.workers                          # 30 visits, then 1k / 10k / 100k photos
     .venv/bin/python -m bench.workers --visits 10 --sizes 1000,10000
     .venv/bin/python -m bench.workers --visits 20 --photo-size 4000x3000 --skip-search
-    .venv/bin/python -m bench.workers --visits 12 --processes 2    # real worker processes: fork vs --no-fork
+    .venv/bin/python -m bench.workers --visits 12 --processes 2    # real worker processes: --fork or not
 
 Part 1: twice N complete visits (four photos, four signatures, all distinct) are submitted through the
 intake service, N at a time, and one in-process rq worker (burst, no fork) drains each batch: first with
@@ -255,9 +255,10 @@ def drain(stack: Stack, ids: list[str], size: tuple[int, int], *, before: bool) 
 
 
 def process_throughput(stack: Stack, count: int, size: tuple[int, int], rounds: int) -> dict:
-    """Real worker processes as deployed (`python -m workers --burst`): forking a work horse per job
-    against `--no-fork`, each over `count` fresh visits, alternating for `rounds` rounds. A burst worker
-    on empty queues is timed too (start-up and shut-down), and taken off each drain's wall time."""
+    """Real worker processes (`python -m workers --burst`): forking a work horse per job (`--fork`)
+    against running jobs in the worker process (the default), each over `count` fresh visits, alternating
+    for `rounds` rounds. A burst worker on empty queues is timed too (start-up and shut-down), and taken
+    off each drain's wall time."""
     county = seed_county(stack.app, towns=1, villages_per_town=2, households_per_village=count * rounds)
     households = iter(county.households)
     out: dict = {"fork": [], "no_fork": [], "idle_start_s": {}}
@@ -453,7 +454,7 @@ def main() -> int:
         type=int,
         default=0,
         metavar="ROUNDS",
-        help="instead: real worker processes, forking vs --no-fork, ROUNDS rounds of --visits each",
+        help="instead: real worker processes, --fork vs not, ROUNDS rounds of --visits each",
     )
     args = parser.parse_args()
     stop_on_sigterm()
@@ -463,7 +464,7 @@ def main() -> int:
     with Stack("bench-workers") as stack:
         if args.processes:
             result["processes"] = process_throughput(stack, args.visits, size, args.processes)
-            print(f"--no-fork / fork: {result['processes']['no_fork_over_fork']}x visits/s")
+            print(f"no fork / --fork: {result['processes']['no_fork_over_fork']}x visits/s")
             print(f"wrote {write_results('workers_processes', result)}")
             return 0
         if not args.skip_worker:

@@ -198,10 +198,10 @@ class Stack:
         raise RuntimeError(f"gunicorn not answering after {timeout}s; see {api.log}")
 
     def start_worker(
-        self, log_name: str = "worker.log", *, burst: bool = False, fork: bool = True
+        self, log_name: str = "worker.log", *, burst: bool = False, fork: bool = False
     ) -> subprocess.Popen:
-        """A real rq worker process (`python -m workers`), forking a work horse per job by default."""
-        flags = (["--burst"] if burst else []) + ([] if fork else ["--no-fork"])
+        """A real rq worker process (`python -m workers`), as deployed; `fork`: a work horse per job."""
+        flags = (["--burst"] if burst else []) + (["--fork"] if fork else [])
         return self.spawn([str(BIN / "python"), "-m", "workers", *flags], log_name)
 
     def log_text(self, log_name: str) -> str:

@@ -31,10 +31,18 @@ def test_one_decode_gives_the_separately_made_thumbnails_and_phash(orientation):
     assert set(made.thumbnails) == set(THUMBNAIL_SIZES)
     for size in THUMBNAIL_SIZES:
         ours, theirs = _open(made.thumbnails[size]), _open(make_thumbnail(io.BytesIO(photo), size))
-        assert ours.size == theirs.size  # upright: (768, 1024) for orientation 6
+        assert ours.size == theirs.size  # upright: (750, 1000) for orientation 6 (1/2 scale, DRAFT_SLACK)
         assert not ours.getexif()  # no GPS leaks into what reviewers' browsers cache
         assert max(ImageStat.Stat(ImageChops.difference(ours, theirs)).mean) < 6  # measured ~1-2
     assert hamming(made.phash, perceptual_hash(io.BytesIO(photo))) <= 2  # measured 0
+
+
+def test_a_phone_photo_decodes_one_dct_scale_further_down():
+    """12 MP: 1/4 scale gives 1000x750, within DRAFT_SLACK of 1024, so no 2000x1500 decode and shrink."""
+    made = derive("photo", make_photo(34, width=4000, height=3000))
+    assert _open(made.thumbnails[1024]).size == (1000, 750)
+    assert _open(made.thumbnails[240]).size == (240, 180)
+    assert derive_module.decode_upright(make_photo(35, width=1600, height=1200), 1024).size == (1024, 768)
 
 
 def test_one_decode_fingerprint_matches_the_separately_computed_one():

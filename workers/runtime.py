@@ -68,7 +68,7 @@ class AppWorker(AppContextMixin, Worker):
 
 
 class AppSimpleWorker(AppContextMixin, SimpleWorker):
-    """In-process worker (no fork): tests, drills, and `python -m workers --no-fork`."""
+    """In-process worker (no fork): what `python -m workers` runs, and tests and drills."""
 
     def __init__(self, *args, app: Flask, **kwargs):
         self.app = app

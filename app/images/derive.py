@@ -20,7 +20,7 @@ from PIL import ExifTags, Image
 
 from app.images.fingerprint import PhotoPrint, photo_print, work_image
 from app.images.signature_print import ink_of, signature_print
-from app.images.thumbnails import THUMBNAIL_QUALITY, THUMBNAIL_SIZES, flatten_on_white
+from app.images.thumbnails import THUMBNAIL_QUALITY, THUMBNAIL_SIZES, draft_box, flatten_on_white
 
 LARGEST = max(THUMBNAIL_SIZES)
 
@@ -49,13 +49,13 @@ def derive(kind: str, original: bytes) -> Derivatives:
 def decode_upright(original: bytes, side: int) -> Image.Image:
     """The image as RGB on white, upright, longest side at most `side`: the only decode of the original.
 
-    Draft mode leaves at most twice `side`, so a bilinear shrink reads every pixel (OpenCV's takes ~12 ms
-    for 1600x1200, Pillow's BICUBIC ~45 ms). Shrinking before turning is the same picture (the box is
-    square) and turns far fewer pixels.
+    Draft mode leaves at most twice `side` (and at least `DRAFT_SLACK` of it), so a bilinear shrink reads
+    every pixel (OpenCV's takes ~12 ms for 1600x1200, Pillow's BICUBIC ~45 ms). Shrinking before turning
+    is the same picture (the box is square) and turns far fewer pixels.
     """
     with Image.open(io.BytesIO(original)) as img:
         if img.format == "JPEG":
-            img.draft("RGB", (side, side))  # libjpeg scales by 1/2..1/8 while decoding, never below `side`
+            img.draft("RGB", draft_box(img.size, side))  # libjpeg scales by 1/2..1/8 while decoding
         orientation = img.getexif().get(ExifTags.Base.Orientation, 1)
         rgb = img if img.mode == "RGB" else flatten_on_white(img)
         pixels = np.asarray(rgb)

@@ -2,11 +2,11 @@
 
     .venv/bin/python -m scripts.drills.kill_worker
 
-Visits are submitted through the intake service (jobs queued in Redis). A real forking worker
-(`python -m workers`) starts; as soon as an image job shows up in rq's StartedJobRegistry, the worker's
-whole process tree (worker, its work horse, which rq puts in a process group of its own,
-and the scheduler) gets SIGKILL: nothing can clean up. A new worker and
-the sweeper (`doorstep sweep --every 5` with SWEEP_STALE_MINUTES=1) are started.
+Visits are submitted through the intake service (jobs queued in Redis). A real worker
+(`python -m workers`, jobs in the worker process as deployed) starts; as soon as an image job shows up in
+rq's StartedJobRegistry, the worker's whole process tree (the worker, and with `--fork` its work horse,
+which rq puts in a process group of its own, and the scheduler) gets SIGKILL: nothing can clean up.
+A new worker and the sweeper (`doorstep sweep --every 5` with SWEEP_STALE_MINUTES=1) are started.
 
 What recovers the job: rq 2.x only notices an abandoned job when its StartedJobRegistry entry expires
 (heartbeat TTL, ~90 s) *and* a worker runs its registry maintenance (at start-up, then every
