@@ -255,9 +255,9 @@ def tiny_image(g: np.ndarray) -> bytes:
     return np.array(small.shape[::-1], dtype=np.uint16).tobytes() + small.astype(np.uint8).tobytes()
 
 
-def unpack_tiny(data: bytes) -> np.ndarray | None:
+def unpack_tiny(data: bytes | None) -> np.ndarray | None:
     """`tiny_image` bytes back to a grey array (None for prints stored before it existed)."""
-    if len(data) < 4:
+    if not data or len(data) < 4:
         return None
     w, h = np.frombuffer(data[:4], dtype=np.uint16)
     return np.frombuffer(data[4:], dtype=np.uint8).reshape(int(h), int(w))

@@ -110,7 +110,11 @@ def pixel_agreement(query: np.ndarray, stored: np.ndarray, transform: np.ndarray
 
 
 def verify(
-    query: bytes, query_mirrored: bytes, stored: bytes, query_tiny: bytes = b"", stored_tiny: bytes = b""
+    query: bytes,
+    query_mirrored: bytes,
+    stored: bytes,
+    query_tiny: bytes | None = None,
+    stored_tiny: bytes | None = None,
 ) -> Verified | None:
     """The stored photo's match with the query (or its mirror), or None if it is not the same picture.
     With both small pictures, a match whose inliers cover only part of the query must agree in pixels
