@@ -29,7 +29,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -40,10 +40,12 @@ from PIL import Image
 from app.checks.evidence import ERROR, capture_device, capture_place, capture_time
 from app.checks.plausibility import location_accuracy, overlapping_visits, travel_speed, visit_duration
 from app.checks.policy import CheckPolicy
-from app.checks.reuse import find_reuse, reuse_checks, save_print
+from app.checks.reuse import candidates, find_reuse, find_reuses, reuse_checks, save_print, verified
 from app.images.derive import derive
 from app.images.exif import read_exif
 from app.images.fingerprint import ANCHOR_BITS, STORED_ANCHORS, STORED_FLIPS, TAG_ANCHOR, TAG_GLOBAL
+from app.images.matching import agreement
+from app.images.signature_print import stroke_distance
 from app.visits.models import Attachment, EvidencePrint, Visit
 from bench.common import summary_ms, write_results
 from devkit import attacks, signers
@@ -114,14 +116,35 @@ class County:
                 self.signature_bytes[hid][slot] = signers.genuine(person, day=n)
                 self.stored[hid][slot] = store(vid, hid, slot, self.signature_bytes[hid][slot])
 
+    def label(self, data: dict | None, hid: str, neighbour: str) -> str:
+        """Which stored item a clean visit's flag matched, told as the hard negative it stands for."""
+        for other, slots in self.stored.items():
+            for slot, att in slots.items():
+                if data and str(att.id) == data.get("attachment_id"):
+                    village = {h: v for h, v, _ in self.households}
+                    who = (
+                        "own household"
+                        if other == hid
+                        else "the neighbour"
+                        if other == neighbour
+                        else "same village"
+                        if village[other] == village[hid]
+                        else "another village"
+                    )
+                    return f"{who}: {slot}"
+        return "not a stored original"
+
     def signers_of(self, hid: str, village: int) -> tuple:
         return self.heads[hid], self.secretaries[village], self.first_secretaries[village]
 
 
-def photo_attacks(county: County, per_class: int) -> dict:
+def photo_attacks(county: County, per_class: int, only: set[str] | None = None) -> dict:
     out = {}
     for name, attack in attacks.PHOTO_ATTACKS.items():
+        if only and name not in only:
+            continue
         caught = named = 0
+        misses = []
         for i in range(per_class):
             rng = county.rng
             (src, _, _), (dst, _, _) = rng.sample(county.households, 2)
@@ -130,16 +153,46 @@ def photo_attacks(county: County, per_class: int) -> dict:
             att = store(str(ObjectId()), dst, PHOTO_SLOTS[(k + i) % 4], photo_bytes(disguised, T0))
             [result] = reuse_checks(att.visit_id, [att], code="photo_reuse", exclude_household=True)
             caught += not result.passed
-            named += bool(result.data) and result.data["attachment_id"] == str(
-                county.stored[src][PHOTO_SLOTS[k]].id
-            )
+            source = county.stored[src][PHOTO_SLOTS[k]]
+            named += bool(result.data) and result.data["attachment_id"] == str(source.id)
+            misses.append({"caught": not result.passed, **diagnose(att, source, exclude_household=True)})
             _forget(att)
-        out[name] = {"n": per_class, "caught": caught, "source_named": named}
+        out[name] = {"n": per_class, "caught": caught, "source_named": named, "diagnosis": misses}
     return out
+
+
+def diagnose(att: Attachment, source: Attachment, *, exclude_household: bool) -> dict:
+    """Why a disguised copy was missed: was its source a candidate at all, at which rank (of how many),
+    with how many keys shared, and what its verification measured."""
+    mine, _, shared = candidates([att], exclude_household=exclude_household)
+    ranking = [oid for oid, _ in shared.get(str(att.id), Counter()).most_common()]
+    sid = str(source.id)
+    other = EvidencePrint.objects.get(attachment_id=sid)
+    row = {
+        "candidates": len(ranking),
+        "source_rank": ranking.index(sid) + 1 if sid in ranking else None,
+        "keys_shared": shared.get(str(att.id), Counter()).get(sid, 0),
+    }
+    query = mine[str(att.id)]
+    if att.kind == "signature":
+        row["verified"] = verified("signature", query, other)
+        row["stroke_distance_px"] = round(stroke_distance(query.features, other.features), 2)
+    else:
+        for label, features in (("as_is", query.features), ("mirrored", query.mirrored_features)):
+            inliers, matches, angle, scale, spread = agreement(features, other.features)
+            row[label] = {
+                "inliers": inliers,
+                "matches": matches,
+                "angle": round(angle, 1),
+                "scale": round(scale, 2),
+                "spread": round(spread, 2),
+            }
+    return row
 
 
 def signature_attack(county: County, per_class: int) -> dict:
     caught = named = 0
+    misses = []
     for _ in range(per_class):
         (src, _, _), (dst, _, _) = county.rng.sample(county.households, 2)
         slot = county.rng.choice(SIGNERS)
@@ -149,8 +202,9 @@ def signature_attack(county: County, per_class: int) -> dict:
         [result] = reuse_checks(att.visit_id, [att], code="signature_reuse", exclude_household=False)
         caught += not result.passed
         named += bool(result.data) and result.data["attachment_id"] == str(original.id)
+        misses.append({"caught": not result.passed, **diagnose(att, original, exclude_household=False)})
         _forget(att)
-    return {"n": per_class, "caught": caught, "source_named": named}
+    return {"n": per_class, "caught": caught, "source_named": named, "diagnosis": misses}
 
 
 def unverifiable(county: County, per_class: int) -> dict:
@@ -232,7 +286,7 @@ def _visit(cadre: str, start: datetime, minutes: float, where, accuracy: float =
 def clean_visits(county: County, n: int) -> dict:
     """Hard negatives together: revisits, a neighbour's skyline, the same officials' genuine signatures,
     one cadre's consecutive visits in one village (15 minutes and ~300 m apart)."""
-    flagged, why, exempt_matches, details = 0, defaultdict(int), 0, []
+    flagged, why, exempt_matches, details, margins = 0, defaultdict(int), 0, [], []
     by_village = defaultdict(list)
     for hid, v, _ in county.households:
         by_village[v].append(hid)
@@ -268,9 +322,21 @@ def clean_visits(county: County, n: int) -> dict:
         flagged += bool(failed)
         for c in failed:
             why[c.code] += 1
-            details.append({"code": c.code, "slot": c.slot, "data": c.data})  # which hard negative, and why
+            details.append(
+                {
+                    "code": c.code,
+                    "slot": c.slot,
+                    "matched": county.label(c.data, hid, neighbour),
+                    "data": c.data,
+                }
+            )
         # the same rooms again: what the household exemption spares them
         exempt_matches += sum(find_reuse(p, exclude_household=False) is not None for p in photos[1:])
+        # the margin on the skyline hard negative: the front photo against the neighbour's stored front
+        front = EvidencePrint.objects.get(attachment_id=str(photos[0].id))
+        theirs = EvidencePrint.objects.get(attachment_id=str(county.stored[neighbour][PHOTO_SLOTS[0]].id))
+        inliers, matches, _, _, spread = agreement(front.features, theirs.features)
+        margins.append({"inliers": inliers, "matches": matches, "spread": round(spread, 2)})
         for att in items:
             _forget(att)
         previous = visit
@@ -282,6 +348,7 @@ def clean_visits(county: County, n: int) -> dict:
         "by_check": dict(why),
         "flagged_details": details,
         "revisit_photos_matching_own_household": exempt_matches,
+        "skyline_top": sorted(margins, key=lambda r: -r["inliers"])[:5],
     }
 
 
@@ -290,8 +357,15 @@ def _forget(att: Attachment) -> None:
     att.delete()
 
 
-def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Random, rate: float) -> dict:
-    """Fill the index with photos up to each size; time the real search and a full scan of the keys."""
+def search_scaling(
+    sizes: list[int],
+    queries: list[Attachment],
+    rng: random.Random,
+    rate: float,
+    signatures: list[list[Attachment]],
+) -> dict:
+    """Fill the index with photos up to each size; time the real search and a full scan of the keys, and
+    the signature search of a visit (its three signatures: one `$in` per IN_CHUNK of their probes)."""
     collection = Attachment._get_collection()
     shared = [
         [k for k in EvidencePrint.objects.get(attachment_id=str(att.id)).probes if k >> 56 == TAG_ANCHOR]
@@ -316,6 +390,11 @@ def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Rand
             seconds.append(time.perf_counter() - t)
             probes = set(EvidencePrint.objects.get(attachment_id=str(att.id)).probes)
             candidates.append(collection.count_documents({"match_keys": {"$in": list(probes)}}))
+        signed = []
+        for visit in signatures:
+            t = time.perf_counter()
+            find_reuses(visit, exclude_household=False)
+            signed.append(time.perf_counter() - t)
         scan = []
         if size <= 100_000:
             for att in queries[:3]:
@@ -333,12 +412,14 @@ def search_scaling(sizes: list[int], queries: list[Attachment], rng: random.Rand
             "search": summary_ms(seconds),
             "candidates_mean": round(statistics.fmean(candidates), 1),
             "full_scan": summary_ms(scan),
+            "signature_search_per_visit": summary_ms(signed),
         }
         row = out[size]
         print(
             f"  {size:>9,} photos: search p50 {row['search']['p50']} ms p95 {row['search']['p95']} ms"
             f" | full scan {row['full_scan'].get('p50', '-')} ms | candidates {row['candidates_mean']}"
-            f" | insert {inserted:.0f} s, index {indexed:.0f} s",
+            f" | insert {inserted:.0f} s, index {indexed:.0f} s"
+            f" | a visit's 3 signatures: p50 {row['signature_search_per_visit']['p50']} ms",
             flush=True,
         )
     return out
@@ -407,6 +488,7 @@ def main() -> None:
     parser.add_argument("--clean", type=int, default=60)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--classes", default="", help="photo attack classes to run (default: all)")
     parser.add_argument(
         "--only-rules", action="store_true", help="only the unverifiable and impossible classes"
     )
@@ -443,7 +525,7 @@ def run(args, rng: random.Random) -> dict:
         f"stored {len(county.households)} households' earlier visits in {time.perf_counter() - began:.0f} s",
         flush=True,
     )
-    classes = photo_attacks(county, args.per_class)
+    classes = photo_attacks(county, args.per_class, set(filter(None, args.classes.split(","))))
     classes["signature_rescan"] = signature_attack(county, args.per_class)
     classes |= unverifiable(county, args.per_class)
     classes |= impossible(args.per_class, rng)
@@ -451,6 +533,13 @@ def run(args, rng: random.Random) -> dict:
     for name, r in classes.items():
         named = "-" if r["source_named"] is None else f"{r['source_named'] / r['n']:.0%}"
         print(f"{name:<18} {r['caught'] / r['n']:>8.0%} {named:>13}   (n={r['n']})")
+        found = [d for d in r.get("diagnosis", ()) if d["caught"]]
+        if found:
+            ranks = sorted(d["source_rank"] or 0 for d in found)
+            shared = sorted(d["keys_shared"] for d in found)
+            print(f"    caught: source rank {ranks[0]}..{ranks[-1]}, keys shared {shared[:8]}...")
+        for miss in (d for d in r.get("diagnosis", ()) if not d["caught"]):
+            print("    missed:", miss)
     clean = clean_visits(county, args.clean)
     print(
         f"clean visits flagged: {clean['flagged']}/{clean['n']} ({clean['flagged'] / clean['n']:.1%})",
@@ -458,6 +547,7 @@ def run(args, rng: random.Random) -> dict:
     )
     for detail in clean["flagged_details"]:
         print("  flagged:", detail)
+    print("  strongest skyline look-alikes (front vs the neighbour's front):", clean["skyline_top"])
     print(
         "revisit photos that match their own household's earlier photo:",
         clean["revisit_photos_matching_own_household"],
@@ -475,8 +565,16 @@ def run(args, rng: random.Random) -> dict:
         )
         for i in range(20)
     ]
+    signatures = [
+        [
+            store(str(vid), "query", slot, signers.genuine(signers.signer(60_000 + 3 * i + k), day=i))
+            for k, slot in enumerate(SIGNERS)
+        ]
+        for i, vid in enumerate(ObjectId() for _ in range(10))
+    ]
     print("search time per photo (fresh photos: no source, the full work):")
-    scaling = search_scaling([int(s) for s in args.sizes.split(",") if s], queries, rng, collisions["rate"])
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    scaling = search_scaling(sizes, queries, rng, collisions["rate"], signatures)
     return {
         "classes": classes,
         "clean": clean,

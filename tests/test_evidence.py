@@ -13,8 +13,9 @@ import pytest
 from jsonschema import ValidationError
 
 from app.checks.policy import CheckPolicy, load_policy
-from app.images.fingerprint import _upright, decode_bytes, photo_print, trim_borders
-from app.images.matching import verify
+from app.images.derive import derive
+from app.images.fingerprint import _upright, decode_bytes, photo_print, trim_borders, unpack_tiny
+from app.images.matching import MIN_INLIERS, MIN_PIXEL_AGREEMENT, fit, pixel_agreement, verify
 from app.visits.models import Attachment, EvidencePrint, Visit
 from devkit import attacks, signers
 from devkit.imagegen import make_photo
@@ -254,3 +255,45 @@ def test_crops_and_turns_are_found_by_the_index():
             copy = photo_print(decode_bytes(attacks.as_upload(disguise(scene, rng), taken_at=None, gps=None)))
             found[disguise] += bool(set(copy.probes) & set(original.keys))
     assert min(found.values()) >= 7, found  # of 8; bench/evidence.py measures the rate on hundreds
+
+
+def test_a_shared_skyline_is_not_the_same_picture_but_a_crop_is():
+    """Many inliers in one band (the neighbour's skyline above another yard) do not make a copy: the small
+    pictures disagree below the band. A crop agrees in pixels everywhere."""
+    rng = random.Random(11)
+    strong_bands = 0
+    for seed in range(8):
+        scene = attacks.decode(make_photo(500 + seed, width=800, height=600))
+        stored = photo_print(decode_bytes(attacks.as_upload(scene, taken_at=None, gps=None)))
+        yard = attacks.decode(make_photo(600 + seed, width=800, height=600))
+        front = attacks.same_village(attacks.revisit(scene, rng), attacks.revisit(yard, rng), rng)
+        query = photo_print(decode_bytes(attacks.as_upload(front, taken_at=None, gps=None)))
+        assert (
+            verify(query.features, query.mirrored_features, stored.features, query.tiny, stored.tiny) is None
+        )
+        inliers, _, _, _, spread, transform = fit(query.features, stored.features)
+        if inliers >= MIN_INLIERS:  # passes the keypoint rules but the spread: only pixels can tell
+            strong_bands += 1
+            pixels = pixel_agreement(unpack_tiny(query.tiny), unpack_tiny(stored.tiny), transform)
+            assert pixels is None or pixels < MIN_PIXEL_AGREEMENT, (inliers, spread, pixels)
+        copy = photo_print(decode_bytes(attacks.as_upload(attacks.crop(scene, rng), taken_at=None, gps=None)))
+        transform = fit(copy.features, stored.features)[5]
+        assert pixel_agreement(unpack_tiny(copy.tiny), unpack_tiny(stored.tiny), transform) >= 0.9
+    assert strong_bands >= 1  # the set holds a skyline strong enough to need the pixel rule
+
+
+def test_rescanned_signatures_share_a_key_through_few_probes():
+    """Index stage: a printed and photographed signature shares a key with its source through ~60 probes
+    (least sure bits flipped on both sides); a genuine signature of another person shares none."""
+    rng = random.Random(4)
+    found = 0
+    for i in range(8):
+        original = derive("signature", signers.genuine(signers.signer(900 + i), day=0)).fingerprint
+        copy = derive(
+            "signature", signers.print_and_photograph(signers.genuine(signers.signer(900 + i), day=0), rng)
+        )
+        found += bool(set(copy.fingerprint.probes) & set(original.keys))
+        assert len(copy.fingerprint.probes) <= 60
+        stranger = derive("signature", signers.genuine(signers.signer(950 + i), day=0)).fingerprint
+        assert not set(stranger.probes) & set(original.keys)
+    assert found >= 7, found

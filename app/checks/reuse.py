@@ -60,6 +60,7 @@ def save_prints(pairs: list[tuple[Attachment, PhotoPrint]]) -> None:
             kind=attachment.kind,
             features=fingerprint.features,
             mirrored_features=fingerprint.mirrored_features,
+            tiny=fingerprint.tiny,
             probes=fingerprint.probes,
         ).to_mongo()
         for attachment, fingerprint in pairs
@@ -83,12 +84,38 @@ def find_reuses(
     """The best verified match (by attachment id) of each of one visit's attachments among other visits'
     attachments of its kind: their features in one read, every candidate of any of them (one `$in` per
     IN_CHUNK probe keys, each an index lookup), the features of the candidates to verify in one read."""
+    mine, found, shared = candidates(
+        items, exclude_household=exclude_household, exclude_visits=exclude_visits
+    )
+    ranked = {aid: counts.most_common(MAX_VERIFIED) for aid, counts in shared.items()}
+    wanted = sorted({oid for pairs in ranked.values() for oid, _ in pairs})
+    prints = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=wanted)} if wanted else {}
+    out = {}
+    for item in items:
+        best: Reuse | None = None
+        for oid, n in ranked.get(str(item.id), ()):
+            other = prints.get(oid)
+            if other is None:
+                continue
+            numbers = verified(item.kind, mine[str(item.id)], other)
+            if numbers is not None and (best is None or _strength(numbers) > _strength(best.numbers)):
+                best = Reuse(found[oid], numbers, n)
+        if best is not None:
+            out[str(item.id)] = best
+    return out
+
+
+def candidates(
+    items: list[Attachment], *, exclude_household: bool, exclude_visits: tuple[str, ...] = ()
+) -> tuple[dict[str, EvidencePrint], dict[str, dict], dict[str, Counter]]:
+    """(the items' prints, every candidate document by id, per item the keys each candidate shares with
+    its probes): the index side of the search, before any verification."""
     if not items:
-        return {}
+        return {}, {}, {}
     mine = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=[str(a.id) for a in items])}
     probes = {aid: set(p.probes) for aid, p in mine.items() if p.probes}
     if not probes:
-        return {}
+        return mine, {}, {}
     query = {
         "kind": {"$in": sorted({a.kind for a in items})},
         "visit_id": {"$nin": sorted({a.visit_id for a in items} | set(exclude_visits))},
@@ -101,38 +128,27 @@ def find_reuses(
     for start in range(0, len(keys), IN_CHUNK):
         chunk = {"match_keys": {"$in": keys[start : start + IN_CHUNK]}, **query}
         found |= {str(d["_id"]): d for d in Attachment.objects(__raw__=chunk).fields(**fields).as_pymongo()}
-    ranked: dict[str, list[tuple[str, int]]] = {}
+    shared: dict[str, Counter] = {}
     for item in items:
         aid = str(item.id)
-        if aid not in probes:
-            continue
-        shared = Counter()
-        for oid, doc in found.items():
-            if doc["kind"] == item.kind:
-                shared[oid] = len(probes[aid].intersection(doc.get("match_keys") or ()))
-        ranked[aid] = [(oid, n) for oid, n in shared.most_common(MAX_VERIFIED) if n]
-    wanted = sorted({oid for pairs in ranked.values() for oid, _ in pairs})
-    prints = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=wanted)} if wanted else {}
-    out = {}
-    for item in items:
-        best: Reuse | None = None
-        for oid, n in ranked.get(str(item.id), ()):
-            other = prints.get(oid)
-            if other is None:
-                continue
-            numbers = _verified(item.kind, mine[str(item.id)], other)
-            if numbers is not None and (best is None or _strength(numbers) > _strength(best.numbers)):
-                best = Reuse(found[oid], numbers, n)
-        if best is not None:
-            out[str(item.id)] = best
-    return out
+        if aid in probes:
+            shared[aid] = Counter(
+                {
+                    oid: n
+                    for oid, doc in found.items()
+                    if doc["kind"] == item.kind
+                    and (n := len(probes[aid].intersection(doc.get("match_keys") or ())))
+                }
+            )
+    return mine, found, shared
 
 
-def _verified(kind: str, mine: EvidencePrint, other: EvidencePrint) -> dict | None:
+def verified(kind: str, mine: EvidencePrint, other: EvidencePrint) -> dict | None:
+    """The numbers that make `other` a copy of `mine` (inliers and spread, or stroke distance), or None."""
     if kind == "signature":
         distance = stroke_distance(mine.features, other.features)
         return {"stroke_distance_px": round(distance, 2)} if distance <= COPY_DISTANCE_PX else None
-    match = verify(mine.features, mine.mirrored_features, other.features)
+    match = verify(mine.features, mine.mirrored_features, other.features, mine.tiny, other.tiny)
     return match.to_dict() if match else None
 
 

@@ -3,10 +3,11 @@ genuine signatures apart.
 
 The ink is separated from the paper (background divided out, Otsu threshold), cut to its bounding box
 and turned so its principal axis lies flat, then drawn into a fixed frame. Index keys are the two
-32-bit halves of a DCT hash of that frame (query variants turned by a few degrees cover a misjudged
-axis). Verification aligns two frames (ECC, rotation + shift) and measures how far the strokes lie
-apart: a re-scanned copy keeps every stroke in place to about a pixel, while the same hand never puts
-its strokes back within a few pixels. The thresholds are measured in docs/EVIDENCE.md.
+32-bit halves of a DCT hash of that frame and of its one-bit variants at its least sure bits (query
+variants turned by a few degrees, with their own least sure bits flipped, cover a misjudged axis).
+Verification aligns two frames (ECC, rotation + shift) and measures how far the strokes lie apart: a
+re-scanned copy keeps every stroke in place to about a pixel, while the same hand never puts its
+strokes back within a few pixels. The thresholds are measured in docs/EVIDENCE.md.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from app.images.fingerprint import TAG_GLOBAL, PhotoPrint, dct_hash
+from app.images.fingerprint import TAG_GLOBAL, PhotoPrint, _bits, _lowest_frequencies
 from app.images.inspect import Source, open_source
 from app.images.thumbnails import flatten_on_white
 
 FRAME = (256, 96)  # width, height of the normalised ink frame
 TAG_SIGNATURE = TAG_GLOBAL + 2
 TURNS = (-6, -3, 0, 3, 6)  # degrees a query frame is turned by, around the principal axis
+STORED_FLIPS = 12  # stored with each signature: its hash with one of its 12 least sure bits flipped ...
+QUERY_FLIPS = 10  # ... and probed: each turned frame's hash with one of its 10 least sure bits flipped
 COPY_DISTANCE_PX = 0.6  # mean stroke distance (frame pixels) below which two signatures are one image
 _MASK32 = 0xFFFFFFFF
 
@@ -95,22 +98,25 @@ def _keys(h: int) -> list[int]:
     return [(TAG_SIGNATURE << 33) | (h >> 32), (TAG_SIGNATURE << 33) | (1 << 32) | (h & _MASK32)]
 
 
-def _neighbours(keys: list[int]) -> list[int]:
-    """Each key and the 32 keys one bit away: a copy's frame hash rarely stays exact, often within a bit."""
-    return [k ^ flip for k in keys for flip in (0, *(1 << b for b in range(32)))]
-
-
-def _hash(frame: np.ndarray) -> int:
-    return dct_hash(cv2.GaussianBlur(frame, (0, 0), 5))
+def _near_keys(frame: np.ndarray, flips: int) -> set[int]:
+    """The keys of a frame's hash and of the hashes with one of its `flips` least sure bits flipped (the
+    coefficients nearest the median): a re-scanned copy's hash differs from its source's nearly only there,
+    so flips on both sides reach copies two bits away at a fraction of the old 33 probes per half."""
+    z = _lowest_frequencies(cv2.GaussianBlur(frame, (0, 0), 5))
+    median = np.median(z)
+    h = _bits(z > median)
+    unsure = np.argsort(np.abs(z - median))[:flips]
+    return {k for v in (h, *(h ^ (1 << (63 - int(i))) for i in unsure)) for k in _keys(v)}
 
 
 def signature_print(frame: np.ndarray | None) -> PhotoPrint:
     """Index keys, probe keys and the packed ink frame (1 bit a pixel) of a normalised signature."""
     if frame is None:
         return PhotoPrint(keys=[], probes=[], features=b"", mirrored_features=b"")
-    probes = sorted({k for a in TURNS for k in _neighbours(_keys(_hash(_turned(frame, a))))})
+    probes = sorted({k for a in TURNS for k in _near_keys(_turned(frame, a), QUERY_FLIPS)})
     packed = np.packbits(frame > 0.5).tobytes()
-    return PhotoPrint(keys=_keys(_hash(frame)), probes=probes, features=packed, mirrored_features=b"")
+    keys = sorted(_near_keys(frame, STORED_FLIPS))
+    return PhotoPrint(keys=keys, probes=probes, features=packed, mirrored_features=b"")
 
 
 def unpack_frame(data: bytes) -> np.ndarray:

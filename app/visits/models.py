@@ -147,6 +147,7 @@ class EvidencePrint(Document):
     kind = StringField(required=True)
     features = BinaryField()
     mirrored_features = BinaryField()
+    tiny = BinaryField()  # photos: the work image at 1/8 (`fingerprint.tiny_image`), for pixel agreement
     probes = ListField(LongField())
 
     meta = {"collection": "evidence_prints"}
