@@ -135,16 +135,16 @@ def _longest_run(mask: np.ndarray) -> tuple[int, int]:
 
 def dct_hash(patch: np.ndarray) -> int:
     """64-bit hash: signs of the 64 lowest DCT frequencies (zig-zag order, DC left out) above their median."""
-    z = _lowest_frequencies(patch)
-    return _bits(z > np.median(z))
+    z = lowest_frequencies(patch)
+    return bits_of(z > np.median(z))
 
 
-def _lowest_frequencies(patch: np.ndarray) -> np.ndarray:
+def lowest_frequencies(patch: np.ndarray) -> np.ndarray:
     d = cv2.dct(cv2.resize(patch.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA))
     return d[_ZR, _ZC]
 
 
-def _bits(flags: np.ndarray) -> int:
+def bits_of(flags: np.ndarray) -> int:
     """Booleans as an integer, the first one the most significant bit."""
     return int.from_bytes(np.packbits(flags).tobytes(), "big") >> (-len(flags) % 8)
 
@@ -189,9 +189,9 @@ def anchor_hashes(
         warp[0, 2] += 16 - k.pt[0]
         warp[1, 2] += 16 - k.pt[1]
         patch = cv2.warpAffine(small, warp, (32, 32), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
-        z = _lowest_frequencies(patch)
+        z = lowest_frequencies(patch)
         median = np.median(z)  # of all 64, as dct_hash: the key is the hash's ANCHOR_BITS lowest frequencies
-        h = _bits(z[:ANCHOR_BITS] > median)
+        h = bits_of(z[:ANCHOR_BITS] > median)
         if h not in out:
             unsure = np.argsort(np.abs(z[:ANCHOR_BITS] - median))
             out[h] = [ANCHOR_BITS - 1 - int(i) for i in unsure]  # bit positions, least sure first

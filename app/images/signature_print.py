@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from app.images.fingerprint import TAG_GLOBAL, PhotoPrint, _bits, _lowest_frequencies
+from app.images.fingerprint import TAG_GLOBAL, PhotoPrint, bits_of, lowest_frequencies
 from app.images.inspect import Source, open_source
 from app.images.thumbnails import flatten_on_white
 
@@ -102,9 +102,9 @@ def _near_keys(frame: np.ndarray, flips: int) -> set[int]:
     """The keys of a frame's hash and of the hashes with one of its `flips` least sure bits flipped (the
     coefficients nearest the median): a re-scanned copy's hash differs from its source's nearly only there,
     so flips on both sides reach copies two bits away at a fraction of the old 33 probes per half."""
-    z = _lowest_frequencies(cv2.GaussianBlur(frame, (0, 0), 5))
+    z = lowest_frequencies(cv2.GaussianBlur(frame, (0, 0), 5))
     median = np.median(z)
-    h = _bits(z > median)
+    h = bits_of(z > median)
     unsure = np.argsort(np.abs(z - median))[:flips]
     return {k for v in (h, *(h ^ (1 << (63 - int(i))) for i in unsure)) for k in _keys(v)}
 
