@@ -140,6 +140,7 @@ def dct_hash(patch: np.ndarray) -> int:
 
 
 def lowest_frequencies(patch: np.ndarray) -> np.ndarray:
+    """The 64 lowest DCT frequencies of a patch at 32 x 32, zig-zag order, DC left out."""
     d = cv2.dct(cv2.resize(patch.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA))
     return d[_ZR, _ZC]
 
