@@ -44,7 +44,7 @@ from app.checks.reuse import candidates, find_reuse, find_reuses, reuse_checks, 
 from app.images.derive import derive
 from app.images.exif import read_exif
 from app.images.fingerprint import ANCHOR_BITS, STORED_ANCHORS, STORED_FLIPS, TAG_ANCHOR, TAG_GLOBAL
-from app.images.matching import agreement
+from app.images.matching import fit
 from app.images.signature_print import stroke_distance
 from app.visits.models import Attachment, EvidencePrint, Visit
 from bench.common import summary_ms, write_results
@@ -179,7 +179,7 @@ def diagnose(att: Attachment, source: Attachment, *, exclude_household: bool) ->
         row["stroke_distance_px"] = round(stroke_distance(query.features, other.features), 2)
     else:
         for label, features in (("as_is", query.features), ("mirrored", query.mirrored_features)):
-            inliers, matches, angle, scale, spread = agreement(features, other.features)
+            inliers, matches, angle, scale, spread, _ = fit(features, other.features)
             row[label] = {
                 "inliers": inliers,
                 "matches": matches,
@@ -335,7 +335,7 @@ def clean_visits(county: County, n: int) -> dict:
         # the margin on the skyline hard negative: the front photo against the neighbour's stored front
         front = EvidencePrint.objects.get(attachment_id=str(photos[0].id))
         theirs = EvidencePrint.objects.get(attachment_id=str(county.stored[neighbour][PHOTO_SLOTS[0]].id))
-        inliers, matches, _, _, spread = agreement(front.features, theirs.features)
+        inliers, matches, _, _, spread, _ = fit(front.features, theirs.features)
         margins.append({"inliers": inliers, "matches": matches, "spread": round(spread, 2)})
         for att in items:
             _forget(att)

@@ -326,22 +326,14 @@ def bare_count(code: str) -> int:
     return rows[0]["n"] if rows else 0
 
 
-def timed_report(fn, runs: int) -> tuple[float, list[float], dict]:
-    seconds, body = [], {}
+def timed(fn, runs: int) -> tuple[float, list[float], object]:
+    """(median seconds, every run's seconds, the last run's result) of `runs` calls of `fn`."""
+    seconds, result = [], None
     for _ in range(runs):
         began = time.perf_counter()
-        body = fn()
+        result = fn()
         seconds.append(time.perf_counter() - began)
-    return statistics.median(seconds), seconds, body
-
-
-def timed(fn, runs: int) -> tuple[float, list[float]]:
-    seconds = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - began)
-    return statistics.median(seconds), seconds
+    return statistics.median(seconds), seconds, result
 
 
 def main() -> int:
@@ -418,10 +410,10 @@ def main() -> int:
                     print(f"  {took:.1f}s, {inserting:.1f}s of it inserting ({added} visits)", flush=True)
                 if not rows:
                     report()  # warm-up once: connections, code paths
-                median, all_runs, body = timed_report(report, n_runs)
+                median, all_runs, body = timed(report, n_runs)
                 bare_median = None
                 if size <= args.bare_max:
-                    bare_median, _, counted = timed_report(lambda: bare_count(code), 3 if size < 10**6 else 1)
+                    bare_median, _, counted = timed(lambda: bare_count(code), 3 if size < 10**6 else 1)
                     assert counted == stored, (counted, stored)
                 area = verification.Area.objects(code=code).first()
                 recount_median = None
@@ -443,7 +435,7 @@ def main() -> int:
                         ("visits", Visit, verification.visit_pipeline),
                         ("problems", RectificationItem, verification.problem_pipeline),
                     ):
-                        t, _ = timed(
+                        t, _, _ = timed(
                             lambda d=doc, p=pipeline, k=depth: list(d.objects.aggregate(p(code, k))), 1
                         )
                         pipelines[name] = round(1000 * t)
@@ -452,7 +444,7 @@ def main() -> int:
                         ("lifecycle_statuses", Household, lifecycle.status_pipeline(code, depth)),
                         ("lifecycle_events", PovertyEvent, lifecycle.event_pipeline(code, depth, year)),
                     ):
-                        t, _ = timed(lambda d=doc, p=pipeline: list(d.objects.aggregate(p)), 1)
+                        t, _, _ = timed(lambda d=doc, p=pipeline: list(d.objects.aggregate(p)), 1)
                         pipelines[name] = round(1000 * t)
             total = body.get("total", {}) if isinstance(body, dict) else {}
             row = {

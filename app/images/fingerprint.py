@@ -277,9 +277,5 @@ def photo_print(g: np.ndarray) -> PhotoPrint:
     )
 
 
-def photo_print_of(source: Source) -> PhotoPrint:
-    return photo_print(decode_work_image(source))
-
-
 def decode_bytes(data: bytes) -> np.ndarray:
     return decode_work_image(io.BytesIO(data))

@@ -49,14 +49,10 @@ class Verified:
         }
 
 
-def agreement(a: bytes, b: bytes) -> tuple[int, int, float, float, float]:
-    """(inliers, ratio-test matches, angle, scale, spread) of the best similarity transform from a to b;
-    spread: the smaller of the inliers' width and height over those of all of a's keypoints."""
-    return fit(a, b)[:5]
-
-
 def fit(a: bytes, b: bytes) -> tuple[int, int, float, float, float, np.ndarray | None]:
-    """`agreement` and the 2 x 3 transform itself (work-image coordinates of a to those of b)."""
+    """(inliers, ratio-test matches, angle, scale, spread, 2 x 3 transform) of the best similarity
+    transform from a to b (work-image coordinates); spread: the smaller of the inliers' width and height
+    over those of all of a's keypoints."""
     if not a or not b:
         return 0, 0, 0.0, 1.0, 0.0, None
     pa, da = unpack_features(a)
