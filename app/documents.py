@@ -12,7 +12,7 @@ from app.review.models import RecheckDraw, ReviewChain
 from app.samples.models import Sample
 from app.tallies.models import AreaCounter, TallyOp
 from app.users.models import User
-from app.visits.models import Attachment, EvidencePrint, Visit
+from app.visits.models import Attachment, CommonKey, EvidencePrint, Visit
 
 ALL_DOCUMENTS: list = [
     Area,
@@ -30,6 +30,7 @@ ALL_DOCUMENTS: list = [
     AreaCounter,
     TallyOp,
     EvidencePrint,
+    CommonKey,
     AppToken,
     Campaign,
     Assignment,

@@ -40,14 +40,14 @@ from PIL import Image
 from app.checks.evidence import ERROR, capture_device, capture_place, capture_time
 from app.checks.plausibility import location_accuracy, overlapping_visits, travel_speed, visit_duration
 from app.checks.policy import CheckPolicy
-from app.checks.reuse import candidates, find_reuse, find_reuses, reuse_checks, save_print, verified
+from app.checks.reuse import candidates, find_reuse, reuse_checks, save_print, verified
 from app.images.derive import derive
 from app.images.exif import read_exif
-from app.images.fingerprint import ANCHOR_BITS, STORED_ANCHORS, STORED_FLIPS, TAG_ANCHOR, TAG_GLOBAL
 from app.images.matching import fit
 from app.images.signature_print import stroke_distance
-from app.visits.models import Attachment, EvidencePrint, Visit
-from bench.common import summary_ms, write_results
+from app.visits.models import Attachment, CommonKey, EvidencePrint, Visit
+from bench.common import write_results
+from bench.search_scale import SLIM_KEYS, fill, key_sample, search_scaling
 from devkit import attacks, signers
 from devkit.imagegen import make_photo
 from devkit.servers import EmbeddedServices
@@ -357,110 +357,6 @@ def _forget(att: Attachment) -> None:
     att.delete()
 
 
-def search_scaling(
-    sizes: list[int],
-    queries: list[Attachment],
-    rng: random.Random,
-    rate: float,
-    signatures: list[list[Attachment]],
-) -> dict:
-    """Fill the index with photos up to each size; time the real search and a full scan of the keys, and
-    the signature search of a visit (its three signatures: one `$in` per IN_CHUNK of their probes)."""
-    collection = Attachment._get_collection()
-    shared = [
-        [k for k in EvidencePrint.objects.get(attachment_id=str(att.id)).probes if k >> 56 == TAG_ANCHOR]
-        for att in queries
-    ]
-    out, loaded = {}, Attachment.objects.count()
-    for size in sizes:
-        collection.drop_index("match_keys_1")
-        began = time.perf_counter()
-        while loaded < size:
-            batch = [_filler(rng, shared, rate) for _ in range(min(20_000, size - loaded))]
-            collection.insert_many(batch, ordered=False)
-            loaded += len(batch)
-        inserted = time.perf_counter() - began
-        began = time.perf_counter()
-        collection.create_index("match_keys")
-        indexed = time.perf_counter() - began
-        seconds, candidates = [], []
-        for att in queries:
-            t = time.perf_counter()
-            find_reuse(att, exclude_household=True)
-            seconds.append(time.perf_counter() - t)
-            probes = set(EvidencePrint.objects.get(attachment_id=str(att.id)).probes)
-            candidates.append(collection.count_documents({"match_keys": {"$in": list(probes)}}))
-        signed = []
-        for visit in signatures:
-            t = time.perf_counter()
-            find_reuses(visit, exclude_household=False)
-            signed.append(time.perf_counter() - t)
-        scan = []
-        if size <= 100_000:
-            for att in queries[:3]:
-                probes = set(EvidencePrint.objects.get(attachment_id=str(att.id)).probes)
-                t = time.perf_counter()
-                [
-                    d
-                    for d in collection.find({}, {"match_keys": 1})
-                    if probes.intersection(d.get("match_keys") or ())
-                ]
-                scan.append(time.perf_counter() - t)
-        out[size] = {
-            "insert_s": round(inserted, 1),
-            "index_build_s": round(indexed, 1),
-            "search": summary_ms(seconds),
-            "candidates_mean": round(statistics.fmean(candidates), 1),
-            "full_scan": summary_ms(scan),
-            "signature_search_per_visit": summary_ms(signed),
-        }
-        row = out[size]
-        print(
-            f"  {size:>9,} photos: search p50 {row['search']['p50']} ms p95 {row['search']['p95']} ms"
-            f" | full scan {row['full_scan'].get('p50', '-')} ms | candidates {row['candidates_mean']}"
-            f" | insert {inserted:.0f} s, index {indexed:.0f} s"
-            f" | a visit's 3 signatures: p50 {row['signature_search_per_visit']['p50']} ms",
-            flush=True,
-        )
-    return out
-
-
-def _filler(rng: random.Random, shared: list[list[int]], rate: float) -> dict:
-    """A stored photo's keys: the real structure (6 global halves, STORED_ANCHORS anchors with their
-    STORED_FLIPS flips) with random bits, except that with probability `rate` per query it also carries
-    one of that query's probe keys: unrelated photos then collide as often as the real fingerprints
-    measured in this run do (`anchor_collisions`), and the search reads and ranks that many candidates."""
-    keys = [(TAG_GLOBAL << 33) | (half << 32) | rng.getrandbits(32) for half in (0, 1) for _ in range(3)]
-    keys += [
-        (TAG_ANCHOR << 56) | rng.getrandbits(ANCHOR_BITS) for _ in range(STORED_ANCHORS * (1 + STORED_FLIPS))
-    ]
-    for probes in shared:
-        if rng.random() < rate:
-            keys[-1 - rng.randrange(STORED_ANCHORS)] = rng.choice(probes)
-    return {
-        "visit_id": str(ObjectId()),
-        "household_id": "filler",
-        "slot": "photo.stove",
-        "kind": "photo",
-        "match_keys": keys,
-    }
-
-
-def anchor_collisions(county: County) -> dict:
-    """How often a stored photo shares a key with an unrelated photo's probes (real fingerprints)."""
-    stored = [
-        (hid, a) for hid, slots in county.stored.items() for s, a in slots.items() if s.startswith("photo")
-    ]
-    prints = {str(a.id): set(EvidencePrint.objects.get(attachment_id=str(a.id)).probes) for _, a in stored}
-    pairs = hits = 0
-    for hid, a in stored:
-        for hid2, b in stored:
-            if hid != hid2:
-                pairs += 1
-                hits += bool(prints[str(a.id)].intersection(b.match_keys))
-    return {"pairs": pairs, "sharing_a_key": hits, "rate": hits / max(pairs, 1)}
-
-
 def fingerprint_cost() -> dict:
     out = {}
     for label, size, quality in (("1600x1200", (1600, 1200), 85), ("12MP phone", (4000, 3000), 92)):
@@ -488,6 +384,20 @@ def main() -> None:
     parser.add_argument("--clean", type=int, default=60)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--key-sample", type=int, default=500, help="real photos whose keys are counted")
+    parser.add_argument("--key-sample-copies", type=int, default=40, help="copies per attack in the sample")
+    parser.add_argument(
+        "--full-keys-max", type=int, default=100_000, help=f"fillers past this carry {SLIM_KEYS} random keys"
+    )
+    parser.add_argument(
+        "--attack-store",
+        type=int,
+        default=10_000,
+        help="stored photos (fillers) the attacks are searched among",
+    )
+    parser.add_argument(
+        "--baseline-max", type=int, default=100_000, help="largest size timed without skipping"
+    )
     parser.add_argument("--classes", default="", help="photo attack classes to run (default: all)")
     parser.add_argument(
         "--only-rules", action="store_true", help="only the unverifiable and impossible classes"
@@ -525,6 +435,24 @@ def run(args, rng: random.Random) -> dict:
         f"stored {len(county.households)} households' earlier visits in {time.perf_counter() - began:.0f} s",
         flush=True,
     )
+    sample = key_sample(args.key_sample, args.key_sample_copies, lambda img: photo_bytes(img, T0), rng)
+    print(
+        f"keys of {sample['photos']} real photos: {sample['keys_on_2_or_more_photos']} of"
+        f" {sample['distinct_keys']} on 2+ photos; unrelated pairs sharing a key"
+        f" {sample['pair_rate_sharing_a_key']:.2e}; hits on the top 1% of keys"
+        f" {sample['share_of_hits_on_the_top_1pct_keys']:.0%}; copies sharing a key with the source"
+        f" (one no other photo has): {sample['copies']} ({sample['seconds']} s)",
+        flush=True,
+    )
+    if args.attack_store:
+        inserted, indexed = fill(
+            args.attack_store, rng, sample["recurring"], full_keys_max=args.full_keys_max
+        )
+        print(
+            f"attacks run against {args.attack_store:,} stored photos (fillers: {inserted:.0f} s, index"
+            f" {indexed:.0f} s)",
+            flush=True,
+        )
     classes = photo_attacks(county, args.per_class, set(filter(None, args.classes.split(","))))
     classes["signature_rescan"] = signature_attack(county, args.per_class)
     classes |= unverifiable(county, args.per_class)
@@ -552,11 +480,7 @@ def run(args, rng: random.Random) -> dict:
         "revisit photos that match their own household's earlier photo:",
         clean["revisit_photos_matching_own_household"],
     )
-    collisions = anchor_collisions(county)
-    print(
-        f"unrelated stored photos sharing a key: {collisions['sharing_a_key']}/{collisions['pairs']}",
-        f"({collisions['rate']:.2e})",
-    )
+    print(f"common keys marked during the attacks and clean visits: {CommonKey.objects.count()}")
     cost = fingerprint_cost()
     print(f"fingerprint cost: {cost}")
     queries = [
@@ -574,11 +498,19 @@ def run(args, rng: random.Random) -> dict:
     ]
     print("search time per photo (fresh photos: no source, the full work):")
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    scaling = search_scaling(sizes, queries, rng, collisions["rate"], signatures)
+    scaling = search_scaling(
+        sizes,
+        queries,
+        rng,
+        sample,
+        signatures,
+        full_keys_max=args.full_keys_max,
+        baseline_max=args.baseline_max,
+    )
     return {
         "classes": classes,
         "clean": clean,
-        "collisions": collisions,
+        "key_sample": {k: v for k, v in sample.items() if k != "recurring"},
         "fingerprint_cost": cost,
         "search": scaling,
     }

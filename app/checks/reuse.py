@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pymongo import ReplaceOne
 
+from app.checks import common_keys
 from app.checks.evidence import ERROR, INFO, Check
 from app.images.fingerprint import PhotoPrint
 from app.images.matching import verify
@@ -112,22 +113,18 @@ def candidates(
     its probes): the index side of the search, before any verification."""
     if not items:
         return {}, {}, {}
+    [kind] = {a.kind for a in items}  # one kind per search: photos and signatures differ in who is exempt
     mine = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=[str(a.id) for a in items])}
-    probes = {aid: set(p.probes) for aid, p in mine.items() if p.probes}
+    skip = common_keys.skipped() if kind in common_keys.SKIPPING else frozenset()
+    probes = {aid: set(p.probes) - skip for aid, p in mine.items() if p.probes}
     if not probes:
         return mine, {}, {}
-    query = {
-        "kind": {"$in": sorted({a.kind for a in items})},
-        "visit_id": {"$nin": sorted({a.visit_id for a in items} | set(exclude_visits))},
-    }
+    query = {"kind": kind, "visit_id": {"$nin": sorted({a.visit_id for a in items} | set(exclude_visits))}}
     if exclude_household:
         query["household_id"] = {"$nin": sorted({a.household_id for a in items})}
-    fields = {"visit_id": 1, "household_id": 1, "slot": 1, "kind": 1, "match_keys": 1}
-    keys = sorted(set().union(*probes.values()))
-    found = {}
-    for start in range(0, len(keys), IN_CHUNK):
-        chunk = {"match_keys": {"$in": keys[start : start + IN_CHUNK]}, **query}
-        found |= {str(d["_id"]): d for d in Attachment.objects(__raw__=chunk).fields(**fields).as_pymongo()}
+    found = read_candidates(sorted(set().union(*probes.values())), query, kind=kind)
+    if kind in common_keys.SKIPPING:  # keys marked while reading count for no candidate
+        probes = {aid: p - common_keys.skipped() for aid, p in probes.items()}
     shared: dict[str, Counter] = {}
     for item in items:
         aid = str(item.id)
@@ -136,11 +133,33 @@ def candidates(
                 {
                     oid: n
                     for oid, doc in found.items()
-                    if doc["kind"] == item.kind
-                    and (n := len(probes[aid].intersection(doc.get("match_keys") or ())))
+                    if (n := len(probes[aid].intersection(doc.get("match_keys") or ())))
                 }
             )
     return mine, found, shared
+
+
+def read_candidates(keys: list[int], query: dict, *, kind: str) -> dict[str, dict]:
+    """Every document carrying one of the keys and matching the query, by id: one `$in` per IN_CHUNK
+    keys, each read at most READ_LIMIT documents. Keys found common on the way are marked and dropped
+    (for kinds whose common keys are skipped), and the chunk read again without them."""
+    fields = {"visit_id": 1, "household_id": 1, "slot": 1, "kind": 1, "match_keys": 1}
+    limit = common_keys.READ_LIMIT if kind in common_keys.SKIPPING else 0
+    found = {}
+    for start in range(0, len(keys), IN_CHUNK):
+        chunk = set(keys[start : start + IN_CHUNK])
+        while chunk:
+            raw = {"match_keys": {"$in": sorted(chunk)}, **query}
+            docs = list(Attachment.objects(__raw__=raw).fields(**fields).limit(limit).as_pymongo())
+            filled = bool(limit) and len(docs) >= limit
+            if limit:
+                common = common_keys.to_mark(common_keys.most_shared(docs, chunk), filled=filled)
+                common_keys.mark(kind, common)
+                chunk -= common.keys()
+            if not filled:
+                found |= {str(d["_id"]): d for d in docs if chunk.intersection(d.get("match_keys") or ())}
+                break
+    return found
 
 
 def verified(kind: str, mine: EvidencePrint, other: EvidencePrint) -> dict | None:

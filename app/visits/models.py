@@ -151,3 +151,15 @@ class EvidencePrint(Document):
     probes = ListField(LongField())
 
     meta = {"collection": "evidence_prints"}
+
+
+class CommonKey(Document):
+    """A search key too many other households' photos share to point at any one of them (a plain wall
+    edge, a window corner): the robust search skips it (`app/checks/common_keys.py`)."""
+
+    key = LongField(primary_key=True)
+    kind = StringField(required=True)
+    shared_by = IntField()  # photos that carried it when a search marked it
+    marked_at = DateTimeField()
+
+    meta = {"collection": "common_match_keys"}
