@@ -29,6 +29,7 @@ from app.tallies.sweep import sweep_tallies
 from app.upgrade.steps import migrate
 from app.users.service import create_user
 from app.visits.handoff import sweep
+from app.visits.reprint import requeue_stale_prints
 
 
 @click.group("doorstep")
@@ -131,6 +132,17 @@ def sweep_command(every: int) -> None:
         if not every:
             return
         time.sleep(every)
+
+
+@cli_group.command("reprint")
+@click.option("--limit", type=int, default=0, help="queue at most this many visits (0: all)")
+@with_appcontext
+def reprint_command(limit: int) -> None:
+    """Re-derive fingerprints stored under an older scheme (after derive.PRINT_VERSION was raised):
+    their visits' image jobs are queued again; the workers do the rest."""
+    db.connect_for_batch(current_app.config["DOORSTEP"])
+    queued = requeue_stale_prints(current_app.extensions["queue"], limit or None)
+    click.echo(f"queued the image job of {queued} visit(s) with stale fingerprints")
 
 
 @cli_group.command("reconcile")

@@ -12,6 +12,7 @@ EVENT_JOBS: dict[str, list[tuple[str, str]]] = {
         ("workers.check_jobs.check_visit", "checks"),
     ],
     "export.requested": [("workers.export_jobs.build_export", "default")],
+    "prints.stale": [("workers.image_jobs.process_visit_images", "images")],  # `doorstep reprint`
 }
 
 

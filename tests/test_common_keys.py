@@ -35,7 +35,7 @@ def _query(probes: list[int], kind: str = "photo") -> Attachment:
 
 
 def _fill(n: int, keys: list[int], kind: str = "photo") -> None:
-    Attachment._get_collection().insert_many([_stored(f"h{i}", keys + [i], kind) for i in range(n)])
+    Attachment._get_collection().insert_many([_stored(f"h{i}", [*keys, i], kind) for i in range(n)])
 
 
 def test_a_key_on_many_households_photos_is_marked_and_skipped_but_the_source_is_found(app):

@@ -278,3 +278,32 @@ def test_failed_job_is_listed_and_can_be_rerun(world, client, run_worker, monkey
     run_worker()
     assert Visit.objects.get(id=visit_id).state == "checked"
     assert queue.failed() == []
+
+
+def test_reprint_rederives_fingerprints_of_an_older_scheme_only(world, client, run_worker, app):
+    """After derive.PRINT_VERSION is raised, `doorstep reprint` sends visits with stale prints back to the
+    image job, which recomputes the fingerprint and leaves the thumbnails as they were."""
+    from click.testing import CliRunner
+
+    from app.cli import cli_group
+    from app.images.derive import PRINT_VERSION
+
+    _, headers = world
+    old, current = (HouseholdFactory(village_code=VILLAGE, lat=36.45, lon=115.45) for _ in range(2))
+    stale_id = submit(client, headers, old, evidence(old, seed=11))
+    fresh_id = submit(client, headers, current, evidence(current, seed=12))
+    run_worker()
+    photo = Attachment.objects.get(visit_id=stale_id, slot="photo.stove")
+    keys, thumbnails = photo.match_keys, photo.thumbnails
+    assert photo.print_version == PRINT_VERSION and keys
+    Attachment.objects(visit_id=stale_id, kind="photo").update(set__match_keys=[7, 8], unset__print_version=1)
+
+    runner = CliRunner()
+    assert "queued the image job of 1 visit(s)" in runner.invoke(cli_group, ["reprint"]).output
+    run_worker()
+    photo.reload()
+    assert photo.match_keys == keys and photo.print_version == PRINT_VERSION
+    assert photo.thumbnails == thumbnails
+    assert Attachment.objects(visit_id=fresh_id, print_version=PRINT_VERSION).count() == 8
+    assert "queued the image job of 0 visit(s)" in runner.invoke(cli_group, ["reprint"]).output
+    assert AuditEvent.objects(action="prints.requeued").count() == 2

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pymongo import UpdateOne
 
 from app.checks.reuse import save_prints
-from app.images.derive import derive
+from app.images.derive import PRINT_VERSION, SEARCHED_KINDS, derive
 from app.images.hashing import hash_bands
 from app.images.thumbnails import THUMBNAIL_SIZES
 from app.storage import ObjectStore
@@ -25,7 +25,6 @@ from workers.runtime import services
 log = logging.getLogger(__name__)
 
 S3_THREADS = 4
-SEARCHED = ("photo", "signature")  # kinds with a fingerprint (app.checks.reuse)
 
 
 def process_visit_images(visit_id: str) -> int:
@@ -34,9 +33,9 @@ def process_visit_images(visit_id: str) -> int:
 
 
 def _missing(attachment: Attachment) -> tuple[bool, bool]:
-    """(needs a fingerprint, needs thumbnails and pHash)."""
+    """(needs a fingerprint: none yet, or one of an older scheme; needs thumbnails and pHash)."""
     wanted = {str(size) for size in THUMBNAIL_SIZES}
-    needs_print = attachment.kind in SEARCHED and not attachment.match_keys
+    needs_print = attachment.kind in SEARCHED_KINDS and attachment.print_version != PRINT_VERSION
     return needs_print, not attachment.phash or not wanted <= set(attachment.thumbnails)
 
 
@@ -52,7 +51,7 @@ def derive_images(store: ObjectStore, visit_id: str) -> int:
         for attachment, original in zip(todo, originals, strict=True):
             needs_print, needs_rest = _missing(attachment)
             made = derive(attachment.kind, original)
-            fields = {}
+            fields = {"print_version": PRINT_VERSION} if needs_print else {}
             if needs_print and made.fingerprint is not None:
                 prints.append((attachment, made.fingerprint))
                 fields["match_keys"] = made.fingerprint.keys

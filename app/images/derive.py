@@ -23,6 +23,11 @@ from app.images.signature_print import ink_of, signature_print
 from app.images.thumbnails import THUMBNAIL_QUALITY, THUMBNAIL_SIZES, draft_box, flatten_on_white
 
 LARGEST = max(THUMBNAIL_SIZES)
+SEARCHED_KINDS = ("photo", "signature")  # kinds with a fingerprint (app.checks.reuse)
+# What the fingerprints store and probe: raise it whenever fingerprint.py or signature_print.py changes
+# their keys or features, so `doorstep reprint` re-derives the prints stored before (docs/EVIDENCE.md).
+# 2: 24 central anchors with 2 least-sure flips, the small picture, signature flips on both sides.
+PRINT_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from app.visits.models import Attachment, Visit
 from app.visits.upload import ReceivedUpload
 
 # fields the image job fills from the stored file; cleared when a slot's file is replaced
-DERIVED = {"thumbnails": {}, "phash": None, "phash_bands": [], "match_keys": []}
+DERIVED = {"thumbnails": {}, "phash": None, "phash_bands": [], "match_keys": [], "print_version": None}
 
 
 def slot_spec(form: FormVersion, slot: str) -> AttachmentSlot:

@@ -123,6 +123,7 @@ class Attachment(Document):
     phash = StringField()
     phash_bands = ListField(StringField())
     match_keys = ListField(LongField())  # robust-search index keys (app/images/fingerprint.py), image job
+    print_version = IntField()  # derive.PRINT_VERSION of the stored fingerprint (None: before versions)
     uploaded_by = StringField()
     uploaded_at = DateTimeField(required=True)
 
