@@ -12,6 +12,8 @@ EVENT_JOBS: dict[str, list[tuple[str, str]]] = {
         ("workers.check_jobs.check_visit", "checks"),
     ],
     "export.requested": [("workers.export_jobs.build_export", "default")],
+    # another household's visit turned out to hold a copy of a photo of this one: its checks run again
+    "visit.copy_found": [("workers.check_jobs.check_visit", "checks")],
     "prints.stale": [("workers.image_jobs.process_visit_images", "images")],  # `doorstep reprint`
 }
 

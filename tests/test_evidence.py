@@ -297,3 +297,41 @@ def test_rescanned_signatures_share_a_key_through_few_probes():
         stranger = derive("signature", signers.genuine(signers.signer(950 + i), day=0)).fingerprint
         assert not set(stranger.probes) & set(original.keys)
     assert found >= 7, found
+
+
+def test_an_honest_revisit_meeting_anothers_copy_of_its_room_warns_and_the_copy_is_checked_again(
+    world,  # noqa: F811
+    client,
+    run_worker,
+):
+    """Household B's visit used A's stove photo (cropped) before A's own visit reached Doorstep, so B's
+    checks found nothing then. A's honest revisit later shows the same stove and meets B's copy: the copy
+    is B's (it shows A's room, as A's earlier photo proves), so A's visit gets a warning, not an error,
+    and B's visit is checked again, which now flags it."""
+    _, headers = world
+    home = HouseholdFactory(village_code=VILLAGE, lat=HOME[0], lon=HOME[1])
+    other = HouseholdFactory(village_code=VILLAGE, lat=HOME[0], lon=HOME[1])
+    rng = random.Random(6)
+    earlier = evidence(home, seed=51)
+    fake = evidence(other, seed=52)
+    fake["photo.stove"] = upload(attacks.crop(attacks.decode(earlier["photo.stove"]), rng), other)
+    fake_id = submit(client, headers, other, fake)
+    run_worker()
+    assert Visit.objects.get(id=fake_id).state == "checked"  # nothing of A's was stored yet
+    earlier_id = submit(client, headers, home, earlier)
+    run_worker()
+    again = evidence(home, seed=53)
+    again["photo.stove"] = upload(attacks.revisit(attacks.decode(earlier["photo.stove"]), rng), home)
+    revisit_id = submit(client, headers, home, again)
+    run_worker()
+
+    revisit = Visit.objects.get(id=revisit_id)
+    assert revisit.state == "checked", failed_checks(revisit)
+    [warning] = [c for c in revisit.checks if c["code"] == "photo_reuse" and not c["passed"]]
+    assert warning["severity"] == "warning" and warning["slot"] == "photo.stove"
+    assert warning["data"]["visit_id"] == fake_id
+    assert warning["data"]["copy_of"]["attachment_id"] == source_of(earlier_id, "photo.stove")
+    flagged = Visit.objects.get(id=fake_id)
+    assert flagged.state == "has_issues"
+    [check] = failed_checks(flagged)["photo_reuse"]
+    assert check["data"]["household_id"] == str(home.id)

@@ -2,7 +2,8 @@
 to the first level of its review chain.
 
 Idempotent: a re-run with the same outcome records nothing; failed blocking checks become items on the
-rectification ledger once.
+rectification ledger once. When a visit's photo meets another household's copy of this household's own
+earlier photo, that other visit is checked again (`visit.copy_found`): the copy is its fault.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import logging
 
 from app.auth.principal import SYSTEM
 from app.checks.policy import CheckPolicy
+from app.checks.reuse import visits_to_recheck
 from app.checks.run import run_checks, verdict
 from app.clock import now
+from app.events import dispatch
 from app.forms.registry import FormRegistry
 from app.households.models import Household
+from app.queue import JobQueue
 from app.rectification.service import open_from_checks
 from app.review.chains import Chain, entry_fields
 from app.visits import lifecycle
@@ -29,10 +33,12 @@ log = logging.getLogger(__name__)
 def check_visit(visit_id: str) -> str:
     """Check the visit and return its state afterwards."""
     svc = services()
-    return run_visit_checks(svc.forms, svc.check_policy, svc.review_chain, visit_id)
+    return run_visit_checks(svc.forms, svc.check_policy, svc.review_chain, svc.queue, visit_id)
 
 
-def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, default_chain: Chain, visit_id: str) -> str:
+def run_visit_checks(
+    forms: FormRegistry, policy: CheckPolicy, default_chain: Chain, queue: JobQueue, visit_id: str
+) -> str:
     """Check, assess and move one visit; a visit past its checks (signed or decided) is left alone."""
     visit = Visit.objects(id=visit_id).first()
     if visit is None:
@@ -72,4 +78,6 @@ def run_visit_checks(forms: FormRegistry, policy: CheckPolicy, default_chain: Ch
         log.info("visit %s changed while checking; leaving it", visit_id)
         return Visit.objects(id=visit_id).only("state").first().state
     open_from_checks(visit_id)  # failed blocking checks become rectification-ledger items (idempotent)
+    for other in visits_to_recheck(results):  # they hold a copy of this household's photo
+        dispatch(queue, "visit.copy_found", other)
     return state

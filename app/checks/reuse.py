@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pymongo import ReplaceOne
 
 from app.checks import common_keys
-from app.checks.evidence import ERROR, INFO, Check
+from app.checks.evidence import ERROR, INFO, WARNING, Check
 from app.images.fingerprint import PhotoPrint
 from app.images.matching import verify
 from app.images.signature_print import COPY_DISTANCE_PX, stroke_distance
 from app.visits.models import Attachment, EvidencePrint
 
 MAX_VERIFIED = 12  # candidates verified per photo, most shared keys first
+OWN_PHOTOS_CHECKED = 16  # a household's latest photos asked whether a match is a copy of one of them
+RECHECK = "recheck_visit_id"  # in a result's data: the other visit, found to hold the copy
 IN_CHUNK = 48  # probe keys per `$in`: SecantusDB scans the whole collection for longer lists (at ~100)
 
 
@@ -210,18 +212,69 @@ def reuse_checks(
             continue
         other = match.other
         how = "完全相同 identical" if match.numbers.get("identical") else _how(match.numbers)
-        results.append(
+        where = f"(visit {other['visit_id']}, {other['slot']}, household {other['household_id']})"
+        own = copy_of_own(item, match) if exclude_household else None
+        if own is None:
+            results.append(
+                Check(
+                    code,
+                    False,
+                    ERROR,
+                    f"{item.slot} 与另一次走访的图片{how} {where}",
+                    slot=item.slot,
+                    data=match.data(),
+                )
+            )
+            continue
+        results.append(  # the other visit shows this household's room: it is the copy (re-checked: RECHECK)
             Check(
                 code,
                 False,
-                ERROR,
-                f"{item.slot} 与另一次走访的图片{how} (visit {other['visit_id']}, {other['slot']}, "
-                f"household {other['household_id']})",
+                WARNING,
+                f"{item.slot} 的画面也出现在另一户的走访中 {where}; 那张是本户早先照片的复制 (visit "
+                f"{own['visit_id']}, {own['slot']}): the other visit copied this household's photo",
                 slot=item.slot,
-                data=match.data(),
+                data=match.data() | {"copy_of": own, RECHECK: other["visit_id"]},
             )
         )
     return results
+
+
+def copy_of_own(item: Attachment, match: Reuse, most: int = OWN_PHOTOS_CHECKED) -> dict | None:
+    """The querying household's earlier photo that the matched photo (another household's) is itself a
+    copy of, or None. Household B's visit reused A's stove photo; A's honest revisit shows the same
+    stove and matches B's copy: the copy is B's, so A's visit gets a warning and B's is checked again
+    (it then matches A's photos). Asked only when a match was found: a few verifications at most."""
+    own = list(
+        Attachment.objects(household_id=item.household_id, kind=item.kind, visit_id__ne=item.visit_id)
+        .order_by("-uploaded_at")
+        .only("id", "visit_id", "slot", "sha256")
+        .limit(most)
+        .as_pymongo()
+    )
+    if match.numbers.get("identical"):
+        same = [o for o in own if o["sha256"] == item.sha256]
+    else:
+        wanted = [str(o["_id"]) for o in own] + [str(match.other["_id"])]
+        prints = {p.attachment_id: p for p in EvidencePrint.objects(attachment_id__in=wanted)}
+        theirs = prints.get(str(match.other["_id"]))
+        same = [
+            o
+            for o in own
+            if theirs is not None
+            and (mine := prints.get(str(o["_id"]))) is not None
+            and verified(item.kind, theirs, mine) is not None
+        ]
+    return (
+        {"attachment_id": str(same[0]["_id"]), "visit_id": same[0]["visit_id"], "slot": same[0]["slot"]}
+        if same
+        else None
+    )
+
+
+def visits_to_recheck(checks: list[Check]) -> set[str]:
+    """Other visits whose photo turned out to be a copy of this household's: their checks run again."""
+    return {c.data[RECHECK] for c in checks if c.data and c.data.get(RECHECK)}
 
 
 def _how(numbers: dict) -> str:
