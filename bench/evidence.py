@@ -37,6 +37,7 @@ import mongoengine
 from bson import ObjectId
 from PIL import Image
 
+from app.checks import common_keys
 from app.checks.evidence import ERROR, capture_device, capture_place, capture_time
 from app.checks.plausibility import location_accuracy, overlapping_visits, travel_speed, visit_duration
 from app.checks.policy import CheckPolicy
@@ -168,12 +169,14 @@ def diagnose(att: Attachment, source: Attachment, *, exclude_household: bool) ->
     ranking = [oid for oid, _ in shared.get(str(att.id), Counter()).most_common()]
     sid = str(source.id)
     other = EvidencePrint.objects.get(attachment_id=sid)
+    query = mine[str(att.id)]
+    every = set(query.probes) & set(source.match_keys)
     row = {
         "candidates": len(ranking),
         "source_rank": ranking.index(sid) + 1 if sid in ranking else None,
         "keys_shared": shared.get(str(att.id), Counter()).get(sid, 0),
+        "common_keys_shared": len(every & common_keys.skipped()) if att.kind in common_keys.SKIPPING else 0,
     }
-    query = mine[str(att.id)]
     if att.kind == "signature":
         row["verified"] = verified("signature", query, other)
         row["stroke_distance_px"] = round(stroke_distance(query.features, other.features), 2)

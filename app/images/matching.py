@@ -17,9 +17,9 @@ from app.images.fingerprint import TINY_FACTOR, unpack_features, unpack_tiny
 RATIO = 0.8  # Lowe's ratio test: keep a match only if clearly better than the second best
 MIN_INLIERS = 50  # random synthetic scenes reach 38 at most (3,160 pairs); true copies 100+
 MIN_INLIER_SHARE = 0.25  # of the ratio-test matches
-MIN_SPREAD = 0.5  # inliers span this share of the query's keypoint extent, across and down ...
-SURE_INLIERS = 120  # ... unless this many agree (prints without a small picture only) ...
-MIN_PIXEL_AGREEMENT = 0.85  # ... or the small pictures agree over this share of the query's cells
+MIN_PIXEL_AGREEMENT = 0.85  # the small pictures agree over this share of the query's cells, or (old prints)
+MIN_SPREAD = 0.5  # the inliers span this share of the query's keypoint extent, across and down, ...
+SURE_INLIERS = 120  # ... unless this many agree
 GRID, FLAT, CELL_CORRELATION, MIN_CELLS = 4, 3.0, 0.6, 4  # skylines reached 0.75 of cells, copies 0.92+
 REPROJECTION_PX = 5.0  # at the 512 px work size
 _MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING)
@@ -35,7 +35,7 @@ class Verified:
     angle: float
     scale: float
     spread: float  # share of the query's keypoint extent the inliers span (the smaller of across, down)
-    pixels: float | None = None  # share of the query's cells whose pixels agree (asked when spread is low)
+    pixels: float | None = None  # share of the query's cells whose pixels agree (None: an old print)
 
     def to_dict(self) -> dict:
         return {
@@ -113,20 +113,20 @@ def verify(
     stored_tiny: bytes | None = None,
 ) -> Verified | None:
     """The stored photo's match with the query (or its mirror), or None if it is not the same picture.
-    With both small pictures, a match whose inliers cover only part of the query must agree in pixels
-    over the whole query; without them (prints stored before), SURE_INLIERS stands in."""
+    With both small pictures, every match must also agree in pixels over the whole query (a neighbour's
+    front under the same skyline matches well in one part only); without them (prints stored before),
+    a match whose inliers cover only part of the query needs SURE_INLIERS."""
     q_tiny, s_tiny = unpack_tiny(query_tiny), unpack_tiny(stored_tiny)
     best = None
     for mirrored, features in ((False, query), (True, query_mirrored)):
         inliers, matches, angle, scale, spread, transform = fit(features, stored)
         strong = inliers >= MIN_INLIERS and inliers >= MIN_INLIER_SHARE * matches
         pixels = None
-        if strong and spread < MIN_SPREAD:  # one picture, or only one part of it?
-            if q_tiny is not None and s_tiny is not None:
-                pixels = pixel_agreement(q_tiny[:, ::-1] if mirrored else q_tiny, s_tiny, transform)
-                strong = pixels is not None and pixels >= MIN_PIXEL_AGREEMENT
-            else:
-                strong = inliers >= SURE_INLIERS
+        if strong and q_tiny is not None and s_tiny is not None:  # the same picture everywhere?
+            pixels = pixel_agreement(q_tiny[:, ::-1] if mirrored else q_tiny, s_tiny, transform)
+            strong = pixels is not None and pixels >= MIN_PIXEL_AGREEMENT
+        elif strong and spread < MIN_SPREAD:  # prints stored before the small picture: one part only?
+            strong = inliers >= SURE_INLIERS
         if strong and (best is None or inliers > best.inliers):
             best = Verified(inliers, matches, mirrored, angle, scale, spread, pixels)
     return best
