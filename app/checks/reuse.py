@@ -124,9 +124,8 @@ def candidates(
     query = {"kind": kind, "visit_id": {"$nin": sorted({a.visit_id for a in items} | set(exclude_visits))}}
     if exclude_household:
         query["household_id"] = {"$nin": sorted({a.household_id for a in items})}
-    found = read_candidates(sorted(set().union(*probes.values())), query, kind=kind)
-    if kind in common_keys.SKIPPING:  # keys marked while reading count for no candidate
-        probes = {aid: p - common_keys.skipped() for aid, p in probes.items()}
+    found, marked = read_candidates(sorted(set().union(*probes.values())), query, kind=kind)
+    probes = {aid: p - marked for aid, p in probes.items()}  # keys marked while reading count for none
     shared: dict[str, Counter] = {}
     for item in items:
         aid = str(item.id)
@@ -141,13 +140,13 @@ def candidates(
     return mine, found, shared
 
 
-def read_candidates(keys: list[int], query: dict, *, kind: str) -> dict[str, dict]:
-    """Every document carrying one of the keys and matching the query, by id: one `$in` per IN_CHUNK
-    keys, each read at most READ_LIMIT documents. Keys found common on the way are marked and dropped
-    (for kinds whose common keys are skipped), and the chunk read again without them."""
+def read_candidates(keys: list[int], query: dict, *, kind: str) -> tuple[dict[str, dict], set[int]]:
+    """(every document carrying one of the keys and matching the query, by id; the keys marked common
+    on the way). One `$in` per IN_CHUNK keys, each reading at most READ_LIMIT documents; a key found
+    common is marked and dropped (for kinds whose common keys are skipped), the chunk read again."""
     fields = {"visit_id": 1, "household_id": 1, "slot": 1, "kind": 1, "match_keys": 1}
     limit = common_keys.READ_LIMIT if kind in common_keys.SKIPPING else 0
-    found = {}
+    found, marked = {}, set()
     for start in range(0, len(keys), IN_CHUNK):
         chunk = set(keys[start : start + IN_CHUNK])
         while chunk:
@@ -158,10 +157,11 @@ def read_candidates(keys: list[int], query: dict, *, kind: str) -> dict[str, dic
                 common = common_keys.to_mark(common_keys.most_shared(docs, chunk), filled=filled)
                 common_keys.mark(kind, common)
                 chunk -= common.keys()
+                marked |= common.keys()
             if not filled:
                 found |= {str(d["_id"]): d for d in docs if chunk.intersection(d.get("match_keys") or ())}
                 break
-    return found
+    return found, marked
 
 
 def verified(kind: str, mine: EvidencePrint, other: EvidencePrint) -> dict | None:
