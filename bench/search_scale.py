@@ -11,6 +11,7 @@ steady state), and with common keys not skipped (the search before this change),
 from __future__ import annotations
 
 import random
+import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -145,7 +146,7 @@ def search_scaling(
         first, again = _timed(queries), _timed(queries)
         baseline = _without_skipping(queries) if size <= baseline_max else []
         probes = [set(EvidencePrint.objects.get(attachment_id=str(a.id)).probes) for a in queries]
-        matched = [_matching(p) for p in probes] if size <= baseline_max else [0]
+        matched = [_matching(p) for p in probes] if size <= baseline_max else []
         signed = []
         for visit in signatures:
             t = time.perf_counter()
@@ -168,8 +169,8 @@ def search_scaling(
             "search_first": summary_ms(first),
             "search": summary_ms(again),
             "search_without_skipping": summary_ms(baseline),
-            "photos_sharing_a_probe_key": round(sum(matched) / len(matched), 1),
-            "share_of_store": round(sum(matched) / len(matched) / size, 5),
+            "photos_sharing_a_probe_key": round(statistics.fmean(matched), 1) if matched else None,
+            "share_of_store": round(statistics.fmean(matched) / size, 5) if matched else None,
             "common_keys_marked": CommonKey.objects.count(),
             "full_scan": summary_ms(scan),
             "signature_search_per_visit": summary_ms(signed),
@@ -179,7 +180,7 @@ def search_scaling(
             f" (first {row['search_first']['p50']} / {row['search_first']['p95']} ms)"
             f" | without skipping {row['search_without_skipping'].get('p50', '-')} ms"
             f" | full scan {row['full_scan'].get('p50', '-')} ms"
-            f" | photos sharing a probe key {row['photos_sharing_a_probe_key']} ({row['share_of_store']:.2%})"
+            f" | photos sharing a probe key {row['photos_sharing_a_probe_key'] or '-'}"
             f" | common keys {row['common_keys_marked']} | insert {inserted:.0f} s, index {indexed:.0f} s"
             f" | a visit's 3 signatures: p50 {row['signature_search_per_visit']['p50']} ms",
             flush=True,
