@@ -15,7 +15,14 @@ from jsonschema import ValidationError
 from app.checks.policy import CheckPolicy, load_policy
 from app.images.derive import derive
 from app.images.fingerprint import _upright, decode_bytes, photo_print, trim_borders, unpack_tiny
-from app.images.matching import MIN_INLIERS, MIN_PIXEL_AGREEMENT, fit, pixel_agreement, verify
+from app.images.matching import (
+    MIN_INLIERS,
+    MIN_PIXEL_AGREEMENT,
+    MIN_PIXEL_INLIERS,
+    fit,
+    pixel_agreement,
+    verify,
+)
 from app.visits.models import Attachment, EvidencePrint, Visit
 from devkit import attacks, signers
 from devkit.imagegen import make_photo
@@ -280,6 +287,27 @@ def test_a_shared_skyline_is_not_the_same_picture_but_a_crop_is():
         transform = fit(copy.features, stored.features)[5]
         assert pixel_agreement(unpack_tiny(copy.tiny), unpack_tiny(stored.tiny), transform) >= 0.9
     assert strong_bands >= 1  # the set holds a skyline strong enough to need the pixel rule
+
+
+def test_a_copy_with_few_keypoints_agreeing_is_caught_by_its_pixels_but_an_old_print_needs_more():
+    """A crop whose texture gives few ORB keypoints (here: the copy keeps only 100 of its 300) is still a copy
+    when its small picture agrees with the source's everywhere; a print without small pictures (stored
+    before them) cannot be checked that way and still needs MIN_INLIERS."""
+    rng = random.Random(5)
+    scene = attacks.decode(make_photo(530, width=800, height=600))
+    stored = photo_print(decode_bytes(attacks.as_upload(scene, taken_at=None, gps=None)))
+    copy = photo_print(decode_bytes(attacks.as_upload(attacks.crop(scene, rng), taken_at=None, gps=None)))
+    few, few_mirrored = copy.features[-100 * 36 :], copy.mirrored_features[-100 * 36 :]
+    inliers = fit(few, stored.features)[0]
+    assert MIN_PIXEL_INLIERS <= inliers < MIN_INLIERS, inliers
+    match = verify(few, few_mirrored, stored.features, copy.tiny, stored.tiny)
+    assert match is not None and match.inliers == inliers and match.pixels >= MIN_PIXEL_AGREEMENT
+    assert verify(few, few_mirrored, stored.features) is None
+    stranger = photo_print(decode_bytes(make_photo(531, width=800, height=600)))
+    assert (
+        verify(stranger.features, stranger.mirrored_features, stored.features, stranger.tiny, stored.tiny)
+        is None
+    )
 
 
 def test_rescanned_signatures_share_a_key_through_few_probes():

@@ -27,7 +27,8 @@ SEARCHED_KINDS = ("photo", "signature")  # kinds with a fingerprint (app.checks.
 # What the fingerprints store and probe: raise it whenever fingerprint.py or signature_print.py changes
 # their keys or features, so `doorstep reprint` re-derives the prints stored before (docs/EVIDENCE.md).
 # 2: 24 central anchors with 2 least-sure flips, the small picture, signature flips on both sides.
-PRINT_VERSION = 2
+# 3: photo probes flip each query anchor's 2 least sure bits too.
+PRINT_VERSION = 3
 
 
 @dataclass(frozen=True)

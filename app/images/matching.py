@@ -15,7 +15,8 @@ import numpy as np
 from app.images.fingerprint import TINY_FACTOR, unpack_features, unpack_tiny
 
 RATIO = 0.8  # Lowe's ratio test: keep a match only if clearly better than the second best
-MIN_INLIERS = 50  # random synthetic scenes reach 38 at most (3,160 pairs); true copies 100+
+MIN_INLIERS = 50  # without small pictures: random synthetic scenes reach 38 at most (3,160 pairs)
+MIN_PIXEL_INLIERS = 20  # with them, the pixels decide: crops came down to 23 inliers, all agreeing fully
 MIN_INLIER_SHARE = 0.25  # of the ratio-test matches
 MIN_PIXEL_AGREEMENT = 0.85  # the small pictures agree over this share of the query's cells, or (old prints)
 MIN_SPREAD = 0.5  # the inliers span this share of the query's keypoint extent, across and down, ...
@@ -114,15 +115,18 @@ def verify(
 ) -> Verified | None:
     """The stored photo's match with the query (or its mirror), or None if it is not the same picture.
     With both small pictures, every match must also agree in pixels over the whole query (a neighbour's
-    front under the same skyline matches well in one part only); without them (prints stored before),
-    a match whose inliers cover only part of the query needs SURE_INLIERS."""
+    front under the same skyline matches well in one part only), and then MIN_PIXEL_INLIERS suffice;
+    without them (prints stored before), a match needs MIN_INLIERS, and SURE_INLIERS if its inliers cover
+    only part of the query."""
     q_tiny, s_tiny = unpack_tiny(query_tiny), unpack_tiny(stored_tiny)
     best = None
     for mirrored, features in ((False, query), (True, query_mirrored)):
         inliers, matches, angle, scale, spread, transform = fit(features, stored)
-        strong = inliers >= MIN_INLIERS and inliers >= MIN_INLIER_SHARE * matches
+        with_pixels = q_tiny is not None and s_tiny is not None
+        least = MIN_PIXEL_INLIERS if with_pixels else MIN_INLIERS
+        strong = inliers >= least and inliers >= MIN_INLIER_SHARE * matches
         pixels = None
-        if strong and q_tiny is not None and s_tiny is not None:  # the same picture everywhere?
+        if strong and with_pixels:  # the same picture everywhere?
             pixels = pixel_agreement(q_tiny[:, ::-1] if mirrored else q_tiny, s_tiny, transform)
             strong = pixels is not None and pixels >= MIN_PIXEL_AGREEMENT
         elif strong and spread < MIN_SPREAD:  # prints stored before the small picture: one part only?
