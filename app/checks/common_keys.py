@@ -24,7 +24,7 @@ from app.clock import now
 from app.visits.models import CommonKey
 
 COMMON_AT = 24  # other households' photos carrying one key: beyond this it says nothing about any one
-READ_LIMIT = 256  # candidates read per chunk of probes; a chunk that fills it holds a common key
+READ_LIMIT = 512  # candidates read per chunk of probes (up to 256 keys): one that fills it holds a common key
 SKIPPING = frozenset({"photo"})  # kinds whose keys are skipped when common (see docs/EVIDENCE.md)
 
 _known: dict[str, object] = {"count": -1, "keys": frozenset()}

@@ -22,7 +22,7 @@ from app.visits.models import Attachment, EvidencePrint
 MAX_VERIFIED = 12  # candidates verified per photo, most shared keys first
 OWN_PHOTOS_CHECKED = 16  # a household's latest photos asked whether a match is a copy of one of them
 RECHECK = "recheck_visit_id"  # in a result's data: the other visit, found to hold the copy
-IN_CHUNK = 48  # probe keys per `$in`: SecantusDB scans the whole collection for longer lists (at ~100)
+IN_CHUNK = 256  # probe keys per `$in` (4 photos: ~900). At 10k stored: 48 keys took 6 ms, 900 keys 24 ms
 
 
 @dataclass(frozen=True)

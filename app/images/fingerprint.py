@@ -150,14 +150,28 @@ def bits_of(flags: np.ndarray) -> int:
     return int.from_bytes(np.packbits(flags).tobytes(), "big") >> (-len(flags) % 8)
 
 
-def _window(g: np.ndarray, fraction: float, angle: float = 0.0) -> np.ndarray:
+def _window(g: np.ndarray, fraction: float) -> np.ndarray:
+    """The centre `fraction` of the image, across and down."""
     h, w = g.shape
-    if angle:
-        turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        g = cv2.warpAffine(g, turn, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     cw, ch = max(1, round(w * fraction)), max(1, round(h * fraction))
     y0, x0 = (h - ch) // 2, (w - cw) // 2
     return g[y0 : y0 + ch, x0 : x0 + cw]
+
+
+def _turned_windows(g: np.ndarray, angle: float, fractions: tuple[float, ...]) -> list[np.ndarray]:
+    """The centre windows of the image turned by `angle` degrees: one warp, of the largest window only."""
+    h, w = g.shape
+    cw, ch = max(1, round(w * max(fractions))), max(1, round(h * max(fractions)))
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    turn[:, 2] -= (x0, y0)  # the largest window's corner becomes the output's origin
+    turned = cv2.warpAffine(g, turn, (cw, ch), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    out = []
+    for f in fractions:
+        fw, fh = max(1, round(w * f)), max(1, round(h * f))
+        top, left = (h - fh) // 2 - y0, (w - fw) // 2 - x0
+        out.append(turned[top : top + fh, left : left + fw])
+    return out
 
 
 def _global_keys(hashes: list[int]) -> list[int]:
@@ -227,7 +241,7 @@ def probe_keys(g: np.ndarray, anchors: tuple[np.ndarray, list] | None = None) ->
     small = resize_longest(g, HASH_SIDE)
     for img in (small, np.ascontiguousarray(small[:, ::-1])):
         hashes += [dct_hash(_window(img, f)) for f in WINDOWS]
-        hashes += [dct_hash(_window(img, f, a)) for a in ROTATIONS for f in ROTATION_WINDOWS]
+        hashes += [dct_hash(t) for a in ROTATIONS for t in _turned_windows(img, a, ROTATION_WINDOWS)]
     probed = anchor_hashes(*(anchors or sift_blobs(g)), QUERY_ANCHORS, central=False)
     return sorted(set(_global_keys(hashes) + _anchor_keys(probed, QUERY_FLIPS)))
 
